@@ -1,0 +1,1 @@
+"""Dataset cards (one TOML per dataset), installed as the package ``iqabench_cards``."""

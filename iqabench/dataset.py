@@ -1,0 +1,171 @@
+"""The dataset contract: cards (one TOML per dataset), samples, and label validation.
+
+A :class:`DatasetSpec` pairs a :class:`DatasetCard` with a reader, a function that turns a root
+folder into a list of :class:`Sample`. :func:`open_dataset` runs the reader, validates the labels
+and splits the samples into those whose image files exist and those that are missing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import DatasetError
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One image to score. ``id`` is unique within the dataset (usually the path relative to root)."""
+
+    id: str
+    path: Path
+    ref_path: Path | None = None
+    mos: float | None = None
+    std: float | None = None
+    group: str | None = None
+    split: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetCard:
+    """What a TOML card in ``datasets/`` says about one dataset."""
+
+    name: str
+    format: str
+    title: str = ""
+    kind: str = "NR"
+    label_file: str | None = None
+    mos_range: tuple[float, float] | None = None
+    higher_better: bool = True
+    expected_images: int | None = None
+    splits: tuple[str, ...] = ()
+    group_by: str | None = None
+    homepage: str = ""
+    download: str = ""
+    layout: str = ""
+    licence: str = ""
+    citation: str = ""
+    options: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> "DatasetCard":
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise DatasetError(f"dataset card {path}: unknown keys {unknown}; known keys are {sorted(known)}")
+        if "mos_range" in data:
+            data["mos_range"] = tuple(float(v) for v in data["mos_range"])
+        if "splits" in data:
+            data["splits"] = tuple(data["splits"])
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise DatasetError(f"dataset card {path}: {exc}") from None
+
+    def default_root(self) -> Path:
+        """``$IQABENCH_DATA/<name>`` when set, else ``~/.cache/iqabench/data/<name>``."""
+        base = os.environ.get("IQABENCH_DATA")
+        if base:
+            return Path(base).expanduser() / self.name
+        return Path.home() / ".cache" / "iqabench" / "data" / self.name
+
+    def how_to_get(self, root: Path) -> str:
+        """The paragraph printed when the dataset is not found at ``root``."""
+        lines = [f"Dataset {self.name!r} ({self.title or self.name}) was not found at {root}."]
+        if self.download:
+            lines.append(f"Download it from: {self.download}")
+        elif self.homepage:
+            lines.append(f"Homepage: {self.homepage}")
+        lines.append(
+            f"Put it at {self.default_root()} (or set IQABENCH_DATA, or pass --root PATH) with this layout:"
+        )
+        lines.extend("    " + line for line in self.layout.strip().splitlines())
+        if self.licence:
+            lines.append(f"Licence: {self.licence}")
+        return "\n".join(lines)
+
+
+#: reader(card, root, options) -> samples. Raises DatasetError when the root is not in the card's layout.
+Reader = Callable[[DatasetCard, Path, dict], list[Sample]]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a plugin registers: a card and the reader for its layout."""
+
+    card: DatasetCard
+    reader: Reader
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+
+@dataclass
+class Dataset:
+    """A dataset opened at a root: the samples present, and those whose files are missing."""
+
+    card: DatasetCard
+    root: Path
+    samples: list[Sample]
+    missing: list[Sample]
+    label_file: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+
+def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -> None:
+    """Reject NaN or out-of-range MOS and duplicate ids, naming the first offenders."""
+    duplicates = [sid for sid, n in Counter(s.id for s in samples).items() if n > 1]
+    if duplicates:
+        raise DatasetError(
+            f"{source}: {len(duplicates)} image(s) labelled more than once, first: {duplicates[:5]}. "
+            "Each image must have exactly one label row; fix or deduplicate the label file."
+        )
+    if card.label_file is None and card.format == "folder":
+        return
+    unlabelled = [s.id for s in samples if s.mos is None]
+    if unlabelled:
+        raise DatasetError(
+            f"{source}: {len(unlabelled)} image(s) without a MOS, first: {unlabelled[:5]}. "
+            "Every row needs a numeric score."
+        )
+    bad = [s.id for s in samples if s.mos is not None and not math.isfinite(s.mos)]
+    if bad:
+        raise DatasetError(
+            f"{source}: {len(bad)} MOS value(s) are NaN or infinite, first: {bad[:5]}. "
+            "Fix the label file or remove those rows."
+        )
+    if card.mos_range is not None:
+        lo, hi = card.mos_range
+        out = [(s.id, s.mos) for s in samples if s.mos is not None and not lo <= s.mos <= hi]
+        if out:
+            raise DatasetError(
+                f"{source}: {len(out)} MOS value(s) outside the card's range [{lo}, {hi}], first: {out[:3]}. "
+                "Is this the right label file for this dataset?"
+            )
+
+
+def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | None = None) -> Dataset:
+    """Read ``spec`` at ``root`` (default: the card's default root), validate, find missing files."""
+    card = spec.card
+    root = Path(root).expanduser() if root is not None else card.default_root()
+    if not root.exists():
+        raise DatasetError(card.how_to_get(root))
+    samples = spec.reader(card, root, dict(options or {}))
+    validate_labels(card, samples, f"dataset {card.name!r} at {root}")
+    present, missing = [], []
+    for sample in samples:
+        files_exist = sample.path.is_file() and (sample.ref_path is None or sample.ref_path.is_file())
+        (present if files_exist else missing).append(sample)
+    label_file = Path(root / card.label_file) if card.label_file else None
+    return Dataset(card=card, root=root, samples=present, missing=missing, label_file=label_file)

@@ -1,0 +1,25 @@
+"""Errors the harness raises on purpose. Each message says what went wrong and what to do."""
+
+
+class IqabenchError(Exception):
+    """Base class: an error meant for the user, printed without a traceback."""
+
+
+class UsageError(IqabenchError):
+    """The command line or a name asked for something that does not exist."""
+
+
+class PluginError(IqabenchError):
+    """A plugin is broken or two plugins claim one name."""
+
+
+class DatasetError(IqabenchError):
+    """A dataset is missing, incomplete, or its labels are invalid."""
+
+
+class WeightsError(IqabenchError):
+    """A weight file is missing or cannot be fetched."""
+
+
+class ImageError(IqabenchError):
+    """An image cannot be used: unreadable, truncated, too large, too small. Recorded per image."""

@@ -1,0 +1,20 @@
+"""The hooks a plugin implements. Keep this list short: add a hook only when a plugin needs it."""
+
+import pluggy
+
+PROJECT = "iqabench"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_metrics(register):
+    """Register metrics: call ``register(metric)`` once per :class:`iqabench.Metric` instance.
+
+    Instances must be cheap to build: weights are loaded later, in ``Metric.load``.
+    """
+
+
+@hookspec
+def register_datasets(register):
+    """Register datasets: call ``register(dataset_spec)`` once per :class:`iqabench.DatasetSpec`."""

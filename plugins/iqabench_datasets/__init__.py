@@ -1,0 +1,1 @@
+"""Built-in dataset plugin: readers of the official layouts of public IQA datasets."""

@@ -1,0 +1,1 @@
+"""Built-in pyiqa plugin (needs the optional ``pyiqa`` extra, PolyForm Noncommercial licence)."""
