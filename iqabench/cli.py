@@ -129,9 +129,7 @@ def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_
     if offline:
         os.environ["IQABENCH_OFFLINE"] = "1"
     registry = get_plugin_manager().registry
-    chosen = [registry.metric(name) for name in metrics]
-    spec = registry.dataset(dataset_name)
-    dataset = open_dataset(spec, root, {"labels": str(labels)} if labels else None)
+    chosen, dataset = _resolve_run(registry, metrics, dataset_name, root, labels)
     options = RunOptions(device=device, batch_size=batch_size, num_workers=workers, allow_missing=allow_missing,
                          limit=limit, max_pixels=max_pixels, retry_failed=retry_failed)
     summaries: list[RunSummary] = []
@@ -156,6 +154,32 @@ class _RateColumn(ProgressColumn):
 
     def render(self, task) -> Text:
         return Text(f"{task.speed:.1f} img/s" if task.speed else "– img/s")
+
+
+def _resolve_run(registry, metric_names, dataset_name, root, labels):
+    """Look up every metric and the dataset, reporting all problems at once rather than the first."""
+    problems: list[IqabenchError] = []
+    chosen = []
+    for name in metric_names:
+        try:
+            chosen.append(registry.metric(name))
+        except UsageError as exc:
+            problems.append(exc)
+    dataset = None
+    try:
+        dataset = open_dataset(registry.dataset(dataset_name), root, {"labels": str(labels)} if labels else None)
+    except IqabenchError as exc:
+        problems.append(exc)
+    for metric in chosen:
+        availability = metric.availability()
+        if not availability.ok:
+            problems.append(IqabenchError(f"metric {metric.name!r} cannot run here: {availability.reason}"))
+    if problems:
+        for problem in problems:
+            err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        usage = any(isinstance(p, UsageError) for p in problems)
+        sys.exit(EXIT_USAGE if usage else EXIT_CANNOT_RUN)
+    return chosen, dataset
 
 
 def _progress() -> Progress:
