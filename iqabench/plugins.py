@@ -95,11 +95,10 @@ class PluginManager:
             if self.pm.has_plugin(ep.name):
                 continue
             try:
-                module = ep.load()
-            except Exception as exc:  # a broken plugin must not break the others
+                self.register(ep.load(), ep.name)
+            except Exception as exc:  # a broken plugin (import error, bad hook signature) spares the others
                 self.broken.append(BrokenPlugin(ep.name, f"{type(exc).__name__}: {exc}"))
                 continue
-            self.register(module, ep.name)
             if ep.dist is not None:
                 self.versions[ep.name] = f"{ep.dist.name} {ep.dist.version}"
 
@@ -166,7 +165,8 @@ def reset_plugin_manager() -> None:
 
 def hook_names() -> list[str]:
     """Every hook declared in :mod:`iqabench.hookspecs` (used by the test that each hook is tested)."""
-    return sorted(name for name in dir(hookspecs) if name.startswith("register_"))
+    marker = f"{hookspecs.PROJECT}_spec"  # the attribute pluggy's HookspecMarker sets on a hook spec
+    return sorted(name for name, value in vars(hookspecs).items() if hasattr(value, marker))
 
 
 __all__ = ["PluginManager", "Registry", "BrokenPlugin", "get_plugin_manager", "reset_plugin_manager", "hook_names"]
