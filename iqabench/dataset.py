@@ -156,10 +156,14 @@ def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -
 
 
 def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | None = None) -> Dataset:
-    """Read ``spec`` at ``root`` (default: the card's default root), validate, find missing files."""
+    """Read ``spec`` at ``root`` (default: the card's default root), validate, find missing files.
+
+    A card with option ``materialise = true`` has a reader that writes its data into the root, so
+    its root need not exist yet.
+    """
     card = spec.card
     root = Path(root).expanduser() if root is not None else card.default_root()
-    if not root.exists():
+    if not root.exists() and not card.options.get("materialise"):
         raise DatasetError(card.how_to_get(root))
     samples = spec.reader(card, root, dict(options or {}))
     validate_labels(card, samples, f"dataset {card.name!r} at {root}")

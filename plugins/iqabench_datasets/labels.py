@@ -1,0 +1,124 @@
+"""Shared pieces of the readers: finding the label file, reading its rows, checking each value.
+
+Every error names the file, the line (or entry) and what is wrong, and says what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Sequence
+
+from iqabench.dataset import DatasetCard
+from iqabench.errors import DatasetError
+
+
+def find_label_file(card: DatasetCard, root: Path, options: dict, candidates: Sequence[str] = ()) -> Path:
+    """``options["labels"]`` (absolute, or relative to ``root``), else the first of ``candidates`` that
+    exists under ``root``, else ``root / card.label_file``. Raises when that file does not exist."""
+    if options.get("labels"):
+        path = Path(options["labels"]).expanduser()
+        path = path if path.is_absolute() else root / path
+    else:
+        names = list(candidates) or [card.label_file]
+        path = next((root / name for name in names if (root / name).is_file()), root / names[0])
+    if not path.is_file():
+        raise DatasetError(f"Label file {path} not found.\n{card.how_to_get(root)}")
+    return path
+
+
+def where(path: Path, line: int) -> str:
+    return f"{path}, line {line}"
+
+
+def csv_header(path: Path, delimiter: str = ",") -> list[str]:
+    """The column names of a CSV file (its first non-blank row); [] for an empty file."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        header = next((row for row in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in row)), [])
+    return [cell.strip() for cell in header]
+
+
+def read_csv(path: Path, required: Sequence[str], delimiter: str = ",") -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file with a header, as (line number, {column: text}); blank lines skipped.
+
+    Raises when the file is empty, lacks a ``required`` column, or a row has the wrong number of fields.
+    """
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise DatasetError(f"Label file {path} is empty; expected a header with columns {list(required)}.")
+        header = [cell.strip() for cell in header]
+        absent = [name for name in required if name not in header]
+        if absent:
+            raise DatasetError(
+                f"{where(path, reader.line_num)}: header {header} lacks column(s) {absent}; expected "
+                f"columns {list(required)}. Is this the right label file?"
+            )
+        rows = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise DatasetError(
+                    f"{where(path, reader.line_num)}: {len(row)} field(s) where the header has {len(header)}; "
+                    "fix or remove this row."
+                )
+            rows.append((reader.line_num, {name: cell.strip() for name, cell in zip(header, row)}))
+    if not rows:
+        raise DatasetError(f"Label file {path} has a header but no rows.")
+    return rows
+
+
+def parse_number(text: str, at: str, what: str = "MOS") -> float:
+    """``text`` as a finite float; NaN, infinity and non-numbers raise, naming ``at``."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{at}: {what} {text!r} is not a number; fix or remove this row.") from None
+    if not math.isfinite(value):
+        raise DatasetError(f"{at}: {what} is {text!r}; every image needs a finite score. Fix or remove this row.")
+    return value
+
+
+def parse_mos(card: DatasetCard, text: str, at: str) -> float:
+    """A MOS: a finite number within the card's ``mos_range``."""
+    value = parse_number(text, at)
+    check_mos(card, value, at)
+    return value
+
+
+def check_mos(card: DatasetCard, value: float, at: str) -> None:
+    """Raise when ``value`` is NaN, infinite, or outside the card's ``mos_range``."""
+    if not math.isfinite(value):
+        raise DatasetError(f"{at}: MOS is {value}; every image needs a finite score. Fix the label file.")
+    if card.mos_range is not None and not card.mos_range[0] <= value <= card.mos_range[1]:
+        lo, hi = card.mos_range
+        raise DatasetError(
+            f"{at}: MOS {value:g} is outside the range [{lo:g}, {hi:g}] of {card.title or card.name}. "
+            "Is this the label file of this dataset?"
+        )
+
+
+class UniqueNames:
+    """Remembers where each image was labelled; a second label for one image raises."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.first: dict[str, str] = {}
+
+    def add(self, name: str, at: str) -> None:
+        key = name.lower()
+        if key in self.first:
+            raise DatasetError(
+                f"{at}: image {name!r} is labelled again (first at {self.first[key]}). "
+                "Each image needs exactly one row; remove the duplicate."
+            )
+        self.first[key] = at
+
+
+def standard_deviation(variance: float, at: str) -> float:
+    if variance < 0:
+        raise DatasetError(f"{at}: variance {variance:g} is negative; fix or remove this row.")
+    return math.sqrt(variance)

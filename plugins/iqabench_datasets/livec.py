@@ -1,0 +1,35 @@
+"""LIVE In the Wild Image Quality Challenge Database (CLIVE), official release layout.
+
+``Data/AllImages_release.mat`` (cell ``AllImages_release``, 1169×1), ``Data/AllMOS_release.mat``
+(``AllMOS_release``, 1×1169) and ``Data/AllStdDev_release.mat`` (``AllStdDev_release``, 1×1169) list
+the images in one order. The first 7 entries are the training images ``t1.bmp``…``t7.bmp`` shown to
+subjects before the study (``Images/trainingImages/``); they are left out as customary, leaving the
+1,162 test images in ``Images/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iqabench.dataset import DatasetCard, Sample
+
+from .labels import check_mos
+from .matfile import cell_strings, check_lengths, load_vector
+
+TRAINING_IMAGES = 7
+
+
+def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+    names_file, mos_file, std_file = "Data/AllImages_release.mat", "Data/AllMOS_release.mat", "Data/AllStdDev_release.mat"
+    cells = load_vector(card, root, names_file, "AllImages_release")
+    mos = load_vector(card, root, mos_file, "AllMOS_release")
+    std = load_vector(card, root, std_file, "AllStdDev_release")
+    check_lengths({f"{names_file}:AllImages_release": len(cells), f"{mos_file}:AllMOS_release": len(mos),
+                   f"{std_file}:AllStdDev_release": len(std)})
+    names = cell_strings(cells, root / names_file, "AllImages_release")
+    samples = []
+    for index in range(TRAINING_IMAGES, len(names)):
+        check_mos(card, float(mos[index]), f"{root / mos_file}, entry {index + 1}")
+        relative = f"Images/{names[index]}"
+        samples.append(Sample(id=relative, path=root / relative, mos=float(mos[index]), std=float(std[index])))
+    return samples
