@@ -1,0 +1,173 @@
+"""The runner on real image files and a real SQLite store: resume, failures, missing images, SIGKILL."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from iqabench.dataset import Dataset, DatasetCard, Sample
+from iqabench.errors import DatasetError
+from iqabench.runner import RunOptions, run_metric
+from iqabench.store import ScoreStore
+
+from toy_metrics import AbsDifference, MeanIntensity, NanForDark, RaisesOnWide, write_images
+
+CARD = DatasetCard(name="toy", format="folder", kind="FR", mos_range=(0, 1))
+OPTIONS = RunOptions(device="cpu", num_workers=0)
+
+
+def make_dataset(paths, missing=(), refs=None) -> Dataset:
+    samples = [Sample(p.name, p, ref_path=refs[i] if refs else None, mos=i / len(paths)) for i, p in enumerate(paths)]
+    missing_samples = [Sample(name, Path("/nonexistent") / name) for name in missing]
+    return Dataset(card=CARD, root=paths[0].parent, samples=samples, missing=missing_samples)
+
+
+def score_rows(store_path):
+    conn = sqlite3.connect(store_path)
+    return sorted(conn.execute("SELECT metric, sample_id, content_hash, score, error FROM scores").fetchall())
+
+
+def test_a_rerun_computes_nothing(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 7))
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        first = run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        again = run_metric(MeanIntensity(), dataset, store, OPTIONS)
+    assert (first.scored, first.skipped, first.failed) == (7, 0, 0)
+    assert (again.scored, again.skipped, again.failed) == (0, 7, 0)
+    assert again.scores == first.scores
+    runs = ScoreStore(tmp_path / "s.sqlite").runs()
+    assert [(r["status"], r["n_scored"], r["n_skipped"]) for r in runs] == [("completed", 7, 0), ("completed", 0, 7)]
+
+
+def test_a_changed_image_is_scored_again(tmp_path):
+    paths = write_images(tmp_path / "img", 3)
+    dataset = make_dataset(paths)
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        write_images(tmp_path / "other", 1, size=(20, 20))[0].replace(paths[1])
+        again = run_metric(MeanIntensity(), dataset, store, OPTIONS)
+    assert (again.scored, again.skipped) == (1, 2)
+
+
+def test_nan_is_a_failure_never_a_score(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 10))
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        summary = run_metric(NanForDark(), dataset, store, OPTIONS)
+    assert summary.failed > 0 and summary.scored > 0 and summary.failed + summary.scored == 10
+    assert all("non-finite" in reason for _, reason in summary.failures)
+    rows = score_rows(tmp_path / "s.sqlite")
+    assert all((score is None) == (error is not None) for *_, score, error in rows)
+    assert len(rows) == 10
+
+
+def test_a_batch_that_raises_is_retried_image_by_image(tmp_path):
+    tall = write_images(tmp_path / "img", 6, size=(50, 40))
+    wide = write_images(tmp_path / "wide", 1, size=(30, 60))
+    dataset = make_dataset(tall[:3] + wide + tall[3:])
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        summary = run_metric(RaisesOnWide(), dataset, store, OPTIONS)
+    assert (summary.scored, summary.failed) == (6, 1)
+    assert summary.failures == [("img000.png", "RuntimeError: cannot handle wide image (3, 30, 60)")]
+
+
+def test_a_stored_failure_counts_until_retried(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 6))
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        first = run_metric(NanForDark(), dataset, store, OPTIONS)
+        again = run_metric(NanForDark(), dataset, store, OPTIONS)
+        assert (again.scored, again.failed, again.skipped) == (0, first.failed, 6 - first.failed)
+        assert all("stored by an earlier run" in reason for _, reason in again.failures)
+        retried = run_metric(NanForDark(), dataset, store, RunOptions(device="cpu", num_workers=0, retry_failed=True))
+        assert retried.failed == first.failed and retried.skipped == 6 - first.failed
+
+
+def test_missing_images_stop_the_run_unless_allowed(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 3), missing=["gone1.png", "gone2.png"])
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        with pytest.raises(DatasetError, match=r"2 of 5 images .* missing .*gone1.png, gone2.png.*--allow-missing"):
+            run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        summary = run_metric(MeanIntensity(), dataset, store, RunOptions(device="cpu", num_workers=0, allow_missing=True))
+    assert (summary.scored, summary.missing, summary.total) == (3, 2, 5)
+
+
+def test_full_reference_metric_gets_its_reference(tmp_path):
+    refs = write_images(tmp_path / "ref", 3)
+    dists = write_images(tmp_path / "dist", 3, size=(40, 48))
+    dataset = make_dataset(dists, refs=refs)
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        summary = run_metric(AbsDifference(), dataset, store, OPTIONS)
+    assert summary.scored == 3 and all(score == 0.0 for score in summary.scores.values())
+
+
+def test_decoding_in_worker_processes_gives_the_same_scores(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 9))
+    with ScoreStore(tmp_path / "a.sqlite") as store:
+        inline = run_metric(MeanIntensity(), dataset, store, OPTIONS)
+    with ScoreStore(tmp_path / "b.sqlite") as store:
+        workers = run_metric(MeanIntensity(), dataset, store, RunOptions(device="cpu", num_workers=2))
+    assert workers.scores == inline.scores
+
+
+DRIVER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from iqabench.dataset import Dataset, DatasetCard, Sample
+    from iqabench.runner import RunOptions, run_metric
+    from iqabench.store import ScoreStore
+    from toy_metrics import MeanIntensity
+
+    images, store_path, sleep = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    paths = sorted(images.glob("*.png"))
+    card = DatasetCard(name="toy", format="folder")
+    dataset = Dataset(card, images, [Sample(p.name, p) for p in paths], [])
+    with ScoreStore(store_path) as store:
+        run_metric(MeanIntensity(sleep), dataset, store, RunOptions(device="cpu", num_workers=1, batch_size=2))
+    """
+)
+
+
+def _driver(tmp_path, store, sleep):
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.Popen([sys.executable, str(script), str(tmp_path / "img"), str(store), str(sleep)], env=env)
+
+
+def _stored_count(store) -> int:
+    try:
+        return sqlite3.connect(store).execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path):
+    write_images(tmp_path / "img", 30)
+    killed_store = tmp_path / "killed.sqlite"
+    process = _driver(tmp_path, killed_store, sleep=0.15)
+    deadline = time.monotonic() + 120
+    while _stored_count(killed_store) < 6 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed; make the toy metric slower"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = _stored_count(killed_store)
+    assert 0 < partial < 30
+    assert partial % 2 == 0, "a batch of two is committed whole or not at all"
+
+    assert _driver(tmp_path, killed_store, sleep=0.0).wait(120) == 0
+    clean_store = tmp_path / "clean.sqlite"
+    assert _driver(tmp_path, clean_store, sleep=0.0).wait(120) == 0
+
+    assert score_rows(killed_store) == score_rows(clean_store)
+    assert len(score_rows(killed_store)) == 30
+    runs = ScoreStore(killed_store).runs()
+    assert [r["status"] for r in runs] == ["running", "completed"]  # the killed run never reached its end
+    assert runs[1]["n_skipped"] == partial and runs[1]["n_scored"] == 30 - partial
