@@ -34,6 +34,7 @@ SOURCES = ("astronaut", "camera", "chelsea", "coffee", "immunohistochemistry", "
 MAX_SIDE = 384
 TOP_MOS = 5
 STAMP = ".recipe"
+PNG_COMPRESS_LEVEL = 1  # zlib level: fast to write, lossless like any other
 
 
 def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
@@ -63,7 +64,8 @@ def degraded_name(source: str, kind: str, level: int) -> str:
 
 def recipe() -> str:
     """What the files depend on; a change rewrites them."""
-    return json.dumps({"version": 1, "sources": SOURCES, "max_side": MAX_SIDE, "levels": LEVELS}, sort_keys=True)
+    return json.dumps({"version": 1, "sources": SOURCES, "max_side": MAX_SIDE, "levels": LEVELS,
+                       "png_compress_level": PNG_COMPRESS_LEVEL}, sort_keys=True)
 
 
 def materialise(root: Path) -> None:
@@ -104,7 +106,7 @@ def noise_seed(source: str, kind: str, level: int) -> int:
 
 def png_bytes(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 

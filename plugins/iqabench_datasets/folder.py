@@ -18,14 +18,14 @@ EXTENSIONS = frozenset({".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff"
 
 
 def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
-    paths = sorted(
+    paths = [
         path for path in root.rglob("*")
         if path.suffix.lower() in EXTENSIONS and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    )
+    ]
     if not paths:
         raise DatasetError(
             f"No images under {root} (looked for {', '.join(sorted(EXTENSIONS))}, in sub-folders too). "
             "Pass --root with the folder that holds them."
         )
-    return [Sample(id=sample_id(root, path), path=path) for path in paths]
+    return sorted((Sample(id=sample_id(root, path), path=path) for path in paths), key=lambda s: s.id)

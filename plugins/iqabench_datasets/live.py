@@ -37,7 +37,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     samples = []
     for index, (name, refname) in enumerate(zip(names, refnames)):
         if orgs[index] not in (0, 1):
-            raise DatasetError(f"{root / 'dmos.mat'}: entry {index + 1} of 'orgs' is {orgs[index]!r}, expected 0 or 1.")
+            raise DatasetError(f"{root / 'dmos.mat'}: entry {index + 1} of 'orgs' is {orgs[index]:g}, expected 0 or 1.")
         if orgs[index] == 1:
             continue
         check_mos(card, float(dmos[index]), f"{root / 'dmos.mat'}, entry {index + 1} of 'dmos'")
