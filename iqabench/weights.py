@@ -1,0 +1,136 @@
+"""One place that finds weight files.
+
+Order: an explicit path > ``$IQABENCH_WEIGHTS_DIR`` (``<dir>/<subdir>/<file>``, then ``<dir>/<file>``) >
+the usual cache for the subdir (``torch.hub.get_dir()/<subdir>``, e.g. ``~/.cache/torch/hub/pyiqa``) >
+a download into that cache. Downloads are off when :data:`OFFLINE` is set (the CLI's ``--offline``),
+when ``IQABENCH_OFFLINE=1``, or when a caller passes ``offline=True``; a missing file then raises a
+:class:`~iqabench.errors.WeightsError` that names the file, its URL and the folders to put it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import torch.hub
+
+from .errors import WeightsError
+
+WEIGHTS_DIR_ENV = "IQABENCH_WEIGHTS_DIR"
+OFFLINE_ENV = "IQABENCH_OFFLINE"
+
+#: Set by the CLI for ``--offline``: no weight file is downloaded while it is true.
+OFFLINE = False
+
+
+def is_offline(offline: bool | None = None) -> bool:
+    """True when downloads are off: ``offline=True``, :data:`OFFLINE`, or ``IQABENCH_OFFLINE`` set to 1/true/yes/on.
+
+    ``offline=False`` cannot switch downloads back on against the user's setting.
+    """
+    env = os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return bool(offline) or OFFLINE or env
+
+
+def weights_dir() -> Path | None:
+    """The user's weights folder from ``$IQABENCH_WEIGHTS_DIR``, or None when unset."""
+    value = os.environ.get(WEIGHTS_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir(subdir: str | None = None) -> Path:
+    """The download cache for ``subdir``: ``torch.hub.get_dir()/<subdir>`` (honours ``$TORCH_HOME``)."""
+    root = Path(torch.hub.get_dir())
+    return root / subdir if subdir else root
+
+
+def _candidates(file_name: str, subdir: str | None) -> list[Path]:
+    paths = []
+    user_dir = weights_dir()
+    if user_dir is not None:
+        if subdir:
+            paths.append(user_dir / subdir / file_name)
+        paths.append(user_dir / file_name)
+    paths.append(cache_dir(subdir) / file_name)
+    return paths
+
+
+def find(file_name: str, subdir: str | None = None) -> Path | None:
+    """The first existing copy of ``file_name`` in ``$IQABENCH_WEIGHTS_DIR`` or the cache; never downloads."""
+    for path in _candidates(file_name, subdir):
+        if path.is_file():
+            return path
+    return None
+
+
+def resolve(
+    file_name: str,
+    *,
+    url: str | None = None,
+    subdir: str | None = None,
+    explicit: str | os.PathLike | None = None,
+    offline: bool | None = None,
+) -> Path:
+    """Path of the weight file ``file_name``, downloading ``url`` into the cache when allowed.
+
+    ``explicit`` (a path the user gave) wins and must exist. Raises :class:`WeightsError` when the
+    file is nowhere and cannot be downloaded.
+    """
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise WeightsError(f"Weight file {str(path)!r} (given explicitly for {file_name!r}) does not exist.")
+        return path
+    found = find(file_name, subdir)
+    if found is not None:
+        return found
+    if is_offline(offline):
+        raise WeightsError(missing_message(file_name, url, subdir, "downloads are off (--offline or IQABENCH_OFFLINE=1)"))
+    if url is None:
+        raise WeightsError(missing_message(file_name, url, subdir, "no download URL is known for it"))
+    target = cache_dir(subdir) / file_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        torch.hub.download_url_to_file(url, str(target), progress=True)
+    except Exception as exc:
+        reason = f"downloading it failed ({type(exc).__name__}: {exc})"
+        raise WeightsError(missing_message(file_name, url, subdir, reason)) from exc
+    return target
+
+
+def missing_message(file_name: str, url: str | None, subdir: str | None, reason: str) -> str:
+    """What to tell a user whose weight file is missing: the file, its URL and the folders to put it in."""
+    user_dir = weights_dir()
+    folders = [f"  {cache_dir(subdir)}  (the download cache)"]
+    if user_dir is not None:
+        folders[:0] = [f"  {folder}  (${WEIGHTS_DIR_ENV})" for folder in ([user_dir / subdir] if subdir else []) + [user_dir]]
+    lines = [
+        f"Weight file {file_name!r} is missing and {reason}.",
+        f"{f'Download it from {url}' if url else 'Get it'} and put it in one of:",
+        *folders,
+    ]
+    if user_dir is None:
+        layout = f"<dir>/{subdir}/{file_name} or <dir>/{file_name}" if subdir else f"<dir>/{file_name}"
+        lines.append(f"or set {WEIGHTS_DIR_ENV} to a folder of weight files ({layout}).")
+    return "\n".join(lines)
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, streamed; cached per (path, size, mtime) within the process."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    return _sha256(str(resolved), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=512)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["OFFLINE", "cache_dir", "find", "is_offline", "missing_message", "resolve", "sha256", "weights_dir"]
