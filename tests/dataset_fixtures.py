@@ -278,7 +278,8 @@ def build_live(root: Path, present: tuple[int, ...] = (0, 1, 228, 229, 462, 636,
     for name, image in references.items():
         save(root / "refimgs" / name, image)
     for folder, _ in LIVE_FOLDERS:
-        lines = [f"{ref} {name.split('/')[1]} {dmos:.2f}" for name, ref, dmos, _ in entries if name.startswith(folder + "/")]
+        lines = [f"{ref} {name.split('/')[1]} {dmos:.2f}"
+                 for name, ref, dmos, _ in entries if name.startswith(folder + "/")]
         (root / folder).mkdir()
         (root / folder / "info.txt").write_text("\n".join(lines) + "\n")
     built = Built(root)
@@ -330,7 +331,8 @@ def build_csiq(root: Path, labels: str = "xlsx", missing: tuple[str, ...] = ("wo
         write_xlsx(root / "csiq.DMOS.xlsx", {"all_by_image": rows, "all_by_distortion": [["see all_by_image"]]})
     else:
         write_csv(root / "meta_info_CSIQDataset.csv", ["ref_name", "dist_name", "dmos"],
-                  [[f"{image}.png", csiq_name(image, name, level), dmos] for image, _, name, level, _, dmos in CSIQ_ROWS])
+                  [[f"{image}.png", csiq_name(image, name, level), dmos]
+                   for image, _, name, level, _, dmos in CSIQ_ROWS])
     built = Built(root)
     for image, _, kind, level, _, _ in CSIQ_ROWS:
         name = csiq_name(image, kind, level)
@@ -364,7 +366,8 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
             f'<row r="{r}">' + "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(values)) + "</row>"
             for r, values in enumerate(rows, 1) if values
         )
-        parts[f"xl/worksheets/sheet{number}.xml"] = f'<worksheet xmlns="{main}"><sheetData>{xml_rows}</sheetData></worksheet>'
+        parts[f"xl/worksheets/sheet{number}.xml"] = (
+            f'<worksheet xmlns="{main}"><sheetData>{xml_rows}</sheetData></worksheet>')
     parts["xl/sharedStrings.xml"] = (f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">'
                                      + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings) + "</sst>")
     parts["xl/workbook.xml"] = (f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
@@ -413,7 +416,8 @@ def build_metainfo(root: Path, full_reference: bool) -> Built:
             built.present.append(dist)
         built.missing.append(rows[-1][1])
     else:
-        rows = [["a.jpg", 61.2, 10.1, 0], ["b.jpg", 33.0, 12.5, 1], ["sub/c.jpg", 80.4, 9.0, 2], ["d.jpg", 50.0, 11.0, 0]]
+        rows = [["a.jpg", 61.2, 10.1, 0], ["b.jpg", 33.0, 12.5, 1], ["sub/c.jpg", 80.4, 9.0, 2],
+                ["d.jpg", 50.0, 11.0, 0]]
         write_csv(root / "meta_info.csv", ["img_name", "mos", "std", "split"], rows)
         for index, (name, *_) in enumerate(rows[:-1]):
             save(root / name, photo(index))

@@ -162,7 +162,7 @@ def test_kadid_reads_references_and_variance(registry, tmp_path):
     built = build_kadid(tmp_path)
     dataset = open_(registry, "kadid10k", tmp_path)
     assert ids(dataset.samples) == built.present and ids(dataset.missing) == built.missing
-    for sample, (name, ref, mos, var) in zip(dataset.samples, KADID_ROWS):
+    for sample, (name, ref, mos, var) in zip(dataset.samples + dataset.missing, KADID_ROWS, strict=True):
         assert sample.id == f"images/{name}" and sample.ref_path == tmp_path / "images" / ref
         assert (sample.mos, sample.std) == (pytest.approx(mos), pytest.approx(math.sqrt(var)))
         assert sample.group == ref[:-4]
@@ -189,7 +189,7 @@ def test_csiq_official_workbook_and_pyiqa_csv(registry, tmp_path, labels):
     built = build_csiq(tmp_path, labels=labels)
     dataset = open_(registry, "csiq", tmp_path)
     assert ids(dataset.samples) == built.present and ids(dataset.missing) == built.missing
-    for sample, (image, _, kind, level, std, dmos) in zip(dataset.samples + dataset.missing, CSIQ_ROWS):
+    for sample, (image, _, kind, level, std, dmos) in zip(dataset.samples + dataset.missing, CSIQ_ROWS, strict=True):
         assert sample.id == f"dst_imgs/{kind.lower()}/{image}.{kind}.{level}.png"
         assert sample.ref_path == tmp_path / "src_imgs" / f"{image}.png" and sample.group == str(image)
         assert sample.mos == pytest.approx(dmos)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,7 +47,7 @@ def test_degradation_is_deterministic_and_keeps_the_shape(image, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_level_is_further_from_the_original(image, kind):
     errors = [np.mean((degrade(image, kind, level).astype(float) - image) ** 2) for level in range(5)]
-    assert errors[0] == 0 and all(a < b for a, b in zip(errors, errors[1:]))
+    assert errors[0] == 0 and all(a < b for a, b in pairwise(errors))
 
 
 def test_noise_depends_on_the_seed(image):

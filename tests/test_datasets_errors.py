@@ -166,7 +166,7 @@ def test_mat_arrays_of_different_lengths(registry, tmp_path):
     savemat(tmp_path / "Data" / "AllMOS_release.mat", {"AllMOS_release": np.full((1, 12), 50.0)})
     message = error_of(registry, "livec", tmp_path)
     assert "Label arrays differ in length" in message
-    assert "Data/AllImages_release.mat:AllImages_release has 13, Data/AllMOS_release.mat:AllMOS_release has 12" in message
+    assert "AllImages_release.mat:AllImages_release has 13, Data/AllMOS_release.mat:AllMOS_release has 12" in message
 
 
 def test_live_arrays_must_match_the_release_folders(registry, tmp_path):
@@ -179,7 +179,8 @@ def test_live_arrays_must_match_the_release_folders(registry, tmp_path):
 def test_mat_file_without_the_variable(registry, tmp_path):
     build_livec(tmp_path)
     savemat(tmp_path / "Data" / "AllMOS_release.mat", {"MOS": np.zeros((1, 13))})
-    assert "AllMOS_release.mat has no variable 'AllMOS_release' (it has ['MOS'])" in error_of(registry, "livec", tmp_path)
+    message = error_of(registry, "livec", tmp_path)
+    assert "AllMOS_release.mat has no variable 'AllMOS_release' (it has ['MOS'])" in message
 
 
 def test_file_that_is_not_a_mat_file(registry, tmp_path):
@@ -216,7 +217,8 @@ def test_csiq_workbook_with_unknown_distortion(registry, tmp_path):
     from dataset_fixtures import write_xlsx
     build_csiq(tmp_path)
     header = [None, None, None, "image", "dst_idx", "dst_type", "dst_lev", "dmos_std", "dmos"]
-    write_xlsx(tmp_path / "csiq.DMOS.xlsx", {"all_by_image": [header, [None, None, None, 1600, 1, "pixelate", 1, 0.1, 0.2]]})
+    row = [None, None, None, 1600, 1, "pixelate", 1, 0.1, 0.2]
+    write_xlsx(tmp_path / "csiq.DMOS.xlsx", {"all_by_image": [header, row]})
     assert "row 2: dst_type 'pixelate' is not one of" in error_of(registry, "csiq", tmp_path)
 
 

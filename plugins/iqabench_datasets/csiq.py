@@ -18,7 +18,7 @@ from pathlib import Path
 from iqabench.dataset import DatasetCard, Sample
 from iqabench.errors import DatasetError
 
-from .labels import UniqueNames, check_mos, find_label_file, parse_mos, parse_number, read_csv, where
+from .labels import UniqueNames, check_mos, find_label_file, parse_number, read_csv, where
 from .paths import CaseInsensitivePaths
 from .xlsx import read_sheet
 

@@ -65,7 +65,7 @@ def read_csv(path: Path, required: Sequence[str], delimiter: str = ",") -> list[
                     f"{where(path, reader.line_num)}: {len(row)} field(s) where the header has {len(header)}; "
                     "fix or remove this row."
                 )
-            rows.append((reader.line_num, {name: cell.strip() for name, cell in zip(header, row)}))
+            rows.append((reader.line_num, {name: cell.strip() for name, cell in zip(header, row, strict=True)}))
     if not rows:
         raise DatasetError(f"Label file {path} has a header but no rows.")
     return rows

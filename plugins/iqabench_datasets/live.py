@@ -35,9 +35,11 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
                    "refnames_all.mat:refnames_all": len(cells), "the release's 5 folders": len(names)})
     refnames = cell_strings(cells, root / "refnames_all.mat", "refnames_all")
     samples = []
-    for index, (name, refname) in enumerate(zip(names, refnames)):
+    for index, (name, refname) in enumerate(zip(names, refnames, strict=True)):
         if orgs[index] not in (0, 1):
-            raise DatasetError(f"{root / 'dmos.mat'}: entry {index + 1} of 'orgs' is {orgs[index]:g}, expected 0 or 1.")
+            raise DatasetError(
+                f"{root / 'dmos.mat'}: entry {index + 1} of 'orgs' is {orgs[index]:g}, expected 0 or 1."
+            )
         if orgs[index] == 1:
             continue
         check_mos(card, float(dmos[index]), f"{root / 'dmos.mat'}, entry {index + 1} of 'dmos'")

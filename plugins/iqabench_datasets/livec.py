@@ -17,19 +17,19 @@ from .labels import check_mos
 from .matfile import cell_strings, check_lengths, load_vector
 
 TRAINING_IMAGES = 7
+NAMES, MOS, STD = "Data/AllImages_release.mat", "Data/AllMOS_release.mat", "Data/AllStdDev_release.mat"
 
 
 def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
-    names_file, mos_file, std_file = "Data/AllImages_release.mat", "Data/AllMOS_release.mat", "Data/AllStdDev_release.mat"
-    cells = load_vector(card, root, names_file, "AllImages_release")
-    mos = load_vector(card, root, mos_file, "AllMOS_release")
-    std = load_vector(card, root, std_file, "AllStdDev_release")
-    check_lengths({f"{names_file}:AllImages_release": len(cells), f"{mos_file}:AllMOS_release": len(mos),
-                   f"{std_file}:AllStdDev_release": len(std)})
-    names = cell_strings(cells, root / names_file, "AllImages_release")
+    cells = load_vector(card, root, NAMES, "AllImages_release")
+    mos = load_vector(card, root, MOS, "AllMOS_release")
+    std = load_vector(card, root, STD, "AllStdDev_release")
+    check_lengths({f"{NAMES}:AllImages_release": len(cells), f"{MOS}:AllMOS_release": len(mos),
+                   f"{STD}:AllStdDev_release": len(std)})
+    names = cell_strings(cells, root / NAMES, "AllImages_release")
     samples = []
     for index in range(TRAINING_IMAGES, len(names)):
-        check_mos(card, float(mos[index]), f"{root / mos_file}, entry {index + 1}")
+        check_mos(card, float(mos[index]), f"{root / MOS}, entry {index + 1}")
         relative = f"Images/{names[index]}"
         samples.append(Sample(id=relative, path=root / relative, mos=float(mos[index]), std=float(std[index])))
     return samples

@@ -28,7 +28,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     resolve = CaseInsensitivePaths(root)
     seen = UniqueNames(labels)
     samples = []
-    for (line, text), std in zip(rows, stds):
+    for (line, text), std in zip(rows, stds, strict=True):
         at = where(labels, line)
         fields = text.split()
         if len(fields) != 2:
