@@ -228,9 +228,10 @@ def test_csiq_file_that_is_not_a_workbook(registry, tmp_path):
     assert "csiq.DMOS.xlsx is not a readable .xlsx workbook" in error_of(registry, "csiq", tmp_path)
 
 
-def test_metainfo_full_reference_header_in_another_order(registry, tmp_path):
+@pytest.mark.parametrize("header", [["dist_name", "ref_name", "mos"], ["ref_name", "dist_name"], ["img_name"]])
+def test_metainfo_header_that_is_not_pyiqas(registry, tmp_path, header):
     build_metainfo(tmp_path, full_reference=True)
-    write_csv(tmp_path / "meta_info.csv", ["dist_name", "ref_name", "mos"], [["a.png", "b.png", 1.0]])
+    write_csv(tmp_path / "meta_info.csv", header, [["a.png", "b.png", 1.0][:len(header)]])
     assert "is not a pyiqa meta-info header" in error_of(registry, "metainfo", tmp_path)
 
 

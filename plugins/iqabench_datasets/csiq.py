@@ -34,7 +34,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     labels = find_label_file(card, root, options, LABEL_FILES)
     rows = workbook_rows(labels) if labels.suffix.lower() == ".xlsx" else metainfo_rows(labels)
     resolve = CaseInsensitivePaths(root)
-    seen = UniqueNames(labels)
+    seen = UniqueNames()
     samples = []
     for at, image, distorted, dmos, std in rows:
         check_mos(card, dmos, at)

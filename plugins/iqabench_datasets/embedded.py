@@ -39,19 +39,21 @@ PNG_COMPRESS_LEVEL = 1  # zlib level: fast to write, lossless like any other
 
 def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     materialise(root)
-    samples = []
-    for source in SOURCES:
-        for kind in KINDS:
-            for level in range(1, len(LEVELS[kind]) + 1):
-                relative = degraded_name(source, kind, level)
-                samples.append(Sample(
-                    id=relative,
-                    path=root / relative,
-                    ref_path=root / reference_name(source),
-                    mos=float(TOP_MOS - level),
-                    group=source,
-                ))
-    return samples
+    return [
+        Sample(
+            id=degraded_name(source, kind, level),
+            path=root / degraded_name(source, kind, level),
+            ref_path=root / reference_name(source),
+            mos=float(TOP_MOS - level),
+            group=source,
+        )
+        for source in SOURCES for kind, level in degradations()
+    ]
+
+
+def degradations() -> list[tuple[str, int]]:
+    """(kind, level) of every degraded version of a source, in sample order."""
+    return [(kind, level) for kind in KINDS for level in range(1, len(LEVELS[kind]) + 1)]
 
 
 def reference_name(source: str) -> str:
@@ -76,8 +78,7 @@ def materialise(root: Path) -> None:
     stale = not stamp.is_file() or stamp.read_text().strip() != current
     for source in SOURCES:
         wanted = {reference_name(source): (None, 0)}
-        wanted.update({degraded_name(source, kind, level): (kind, level)
-                       for kind in KINDS for level in range(1, len(LEVELS[kind]) + 1)})
+        wanted.update({degraded_name(source, kind, level): (kind, level) for kind, level in degradations()})
         todo = {name: job for name, job in wanted.items() if stale or not (root / name).is_file()}
         if not todo:
             continue

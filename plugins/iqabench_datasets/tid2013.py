@@ -26,7 +26,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
     rows = read_lines(labels)
     stds = read_stds(root / STD_FILE, len(rows))
     resolve = CaseInsensitivePaths(root)
-    seen = UniqueNames(labels)
+    seen = UniqueNames()
     samples = []
     for (line, text), std in zip(rows, stds, strict=True):
         at = where(labels, line)
