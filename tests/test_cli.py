@@ -1,0 +1,138 @@
+"""The command line end to end, in subprocesses, on real files and a real store."""
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from iqabench.testing import install_entry_point
+
+from bad_inputs import build_bad_image_corpus
+from conftest import SHARED, requires_shared
+from toy_metrics import write_images
+
+TOY_PLUGIN = """
+import iqabench
+
+
+class MeanLuma(iqabench.Metric):
+    name = "mean-luma"
+    min_size = 8
+
+    def score_batch(self, images, refs=None):
+        return [float(image.mean()) for image in images]
+
+
+@iqabench.hookimpl
+def register_metrics(register):
+    register(MeanLuma())
+"""
+
+
+def iqabench_cli(*args, env=None, site=None, tmp_path=None):
+    environment = dict(os.environ, COLUMNS="200", IQABENCH_OFFLINE="1")
+    if tmp_path is not None:
+        environment.setdefault("IQABENCH_DATA", str(tmp_path / "data"))
+    if site is not None:
+        environment["PYTHONPATH"] = os.pathsep.join([str(site), environment.get("PYTHONPATH", "")])
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "iqabench", *args], capture_output=True, text=True, env=environment, timeout=900
+    )
+
+
+def table_row(output: str, name: str) -> list[str]:
+    """The cells of the result-table row of metric ``name``."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        if cells and cells[0] == name:
+            return cells
+    raise AssertionError(f"no row for {name} in:\n{output}")
+
+
+def test_unknown_metric_and_absent_dataset_explain_themselves(tmp_path):
+    result = iqabench_cli("run", "--metric", "effres", "--dataset", "gfiqa", tmp_path=tmp_path)
+    assert result.returncode == 2, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "Unknown metric 'effres'. Known metrics:" in message and "niqe" in message
+    assert "Dataset 'gfiqa'" in message and "was not found at" in message
+    assert "mos_val_rating.csv" in message and "GFIQA.txt" in message  # the layout
+    assert "database.mmsp-kn.de" in message  # where to get it
+
+
+def test_bad_images_each_fail_with_their_own_reason_and_the_run_goes_on(tmp_path):
+    site = install_entry_point(tmp_path, "iqabench", "toy", TOY_PLUGIN)
+    root = tmp_path / "images"
+    expected = build_bad_image_corpus(root)
+    write_images(root / "good", 5)
+    store = tmp_path / "s.sqlite"
+    result = iqabench_cli("run", "-m", "mean-luma", "-d", "folder", "--root", str(root), "--store", str(store),
+                          "--workers", "1", site=site, tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr  # completed, with failures
+    bad_files = [name for name in expected if name != "folder.png"]  # a directory is not a sample of a folder
+    assert table_row(result.stdout, "mean-luma")[1:5] == ["5", "0", "0", str(len(bad_files))]
+    assert f"{len(bad_files)} image(s) failed" in result.stderr
+
+    exported = iqabench_cli("export", "--store", str(store), site=site, tmp_path=tmp_path)
+    rows = {row["sample_id"]: row for row in csv.DictReader(io.StringIO(exported.stdout))}
+    assert len(rows) == len(bad_files) + 5
+    reasons = {name: rows[name]["error"] for name in bad_files}
+    for name in bad_files:
+        assert expected[name] in reasons[name], (name, reasons[name])
+    assert len(set(reasons.values())) == len(bad_files), "every bad file has its own message"
+    assert all(rows[f"good/img00{i}.png"]["score"] for i in range(5))
+
+    again = iqabench_cli("run", "-m", "mean-luma", "-d", "folder", "--root", str(root), "--store", str(store),
+                         site=site, tmp_path=tmp_path)
+    assert table_row(again.stdout, "mean-luma")[1:5] == ["0", "5", "0", str(len(bad_files))]
+
+
+def test_main_command_on_the_embedded_default(tmp_path):
+    """The README's main job, with weight-free pyiqa metrics, offline; a rerun computes nothing."""
+    pytest.importorskip("pyiqa")
+    args = ["run", "--offline", "--dataset", "default", "--metric", "pyiqa:ssim", "--metric", "pyiqa:psnr",
+            "--store", str(tmp_path / "s.sqlite")]
+    first = iqabench_cli(*args, tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    for name in ("pyiqa:ssim", "pyiqa:psnr"):
+        row = table_row(first.stdout, name)
+        assert row[1:5] == ["72", "0", "0", "0"]
+        srcc_by_source = float(row[9])
+        assert srcc_by_source > 0.5, f"{name} should order the degradation levels within each photograph"
+    again = iqabench_cli(*args, tmp_path=tmp_path)
+    assert table_row(again.stdout, "pyiqa:ssim")[1:5] == ["0", "72", "0", "0"]
+
+
+@requires_shared
+def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
+    """The issue's command, limited to 24 images to keep CI short; the full 400 are in the leaderboard."""
+    pytest.importorskip("pyiqa")
+    env = {"IQABENCH_WEIGHTS_DIR": str(SHARED / "weights")}
+    args = ["run", "--metric", "niqe", "--metric", "brisque", "--dataset", "livec", "--root",
+            str(SHARED / "data" / "clive"), "--allow-missing", "--limit", "24", "--store", str(tmp_path / "s.sqlite")]
+    first = iqabench_cli(*args, env=env, tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    for name in ("niqe", "brisque"):
+        row = table_row(first.stdout, name)
+        assert row[1:5] == ["24", "0", "762", "0"]
+        assert all(re.fullmatch(r"-?\d\.\d{4}", cell) for cell in row[5:9]), row
+    assert "762 image(s) missing from livec" in first.stderr
+    again = iqabench_cli(*args, env=env, tmp_path=tmp_path)
+    assert table_row(again.stdout, "niqe")[1:5] == ["0", "24", "762", "0"]
+    assert table_row(again.stdout, "niqe")[5:9] == table_row(first.stdout, "niqe")[5:9]
+
+
+def test_musiq_refuses_to_run_without_its_weights(tmp_path):
+    pytest.importorskip("pyiqa")
+    env = {"IQABENCH_WEIGHTS_DIR": str(tmp_path / "no-weights"), "TORCH_HOME": str(tmp_path / "torch")}
+    listing = iqabench_cli("list", "metrics", env=env, tmp_path=tmp_path)
+    assert "musiq_koniq_ckpt-e95806b9.pth" in " ".join(table_row(listing.stdout, "musiq"))
+    result = iqabench_cli("run", "-m", "musiq", "-d", "default", "--store", str(tmp_path / "s.sqlite"),
+                          env=env, tmp_path=tmp_path)
+    assert result.returncode == 3
+    assert "musiq_koniq_ckpt-e95806b9.pth" in result.stderr
+    assert not (tmp_path / "s.sqlite").exists() or "musiq" not in (tmp_path / "s.sqlite").read_bytes().decode("latin1")
