@@ -5,12 +5,16 @@ connection; weights come only from ../shared/weights or from files the test writ
 """
 
 import csv
+import functools
 import hashlib
+import importlib.machinery
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import types
 from importlib.metadata import version
 
 import pytest
@@ -201,16 +205,17 @@ def test_metrics_without_one_score_per_image_are_listed_as_unavailable(registry,
         metric.load(torch.device("cpu"))
 
 
-def test_without_pyiqa_only_the_named_metrics_say_how_to_install(monkeypatch, iqabench_plugin_manager):
-    class Other:
-        @hookimpl
-        def register_metrics(self, register):
-            register(type("Other", (Metric,), {"name": "other"})())
+class OtherPlugin:
+    @hookimpl
+    def register_metrics(self, register):
+        register(type("Other", (Metric,), {"name": "other"})())
 
+
+def test_without_pyiqa_only_the_named_metrics_say_how_to_install(monkeypatch, iqabench_plugin_manager):
     monkeypatch.setitem(sys.modules, "pyiqa", None)  # as if not installed: find_spec and import both fail
     configs.default_configs.cache_clear()
     try:
-        registry = iqabench_plugin_manager(pyiqa=pyiqa_plugin, other=Other()).registry
+        registry = iqabench_plugin_manager(pyiqa=pyiqa_plugin, other=OtherPlugin()).registry
         assert set(registry.metrics) == {"niqe", "brisque", "musiq", "other"}
         assert registry.broken == []
         for name in NAMED:
@@ -220,6 +225,20 @@ def test_without_pyiqa_only_the_named_metrics_say_how_to_install(monkeypatch, iq
             registry.metrics["musiq"].load(torch.device("cpu"))
     finally:
         configs.default_configs.cache_clear()
+
+
+def test_a_pyiqa_without_its_table_breaks_only_this_plugin(tmp_path, monkeypatch, iqabench_plugin_manager):
+    spec = importlib.machinery.ModuleSpec("pyiqa", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(configs.importlib.util, "find_spec", lambda name: spec if name == "pyiqa" else None)
+    configs.default_configs.cache_clear()
+    try:
+        registry = iqabench_plugin_manager(pyiqa=pyiqa_plugin, other=OtherPlugin()).registry
+    finally:
+        configs.default_configs.cache_clear()
+    assert set(registry.metrics) == {"other"}
+    [broken] = registry.broken
+    assert broken.name == "pyiqa" and "has no default_model_configs.py" in broken.error
 
 
 # -- weights ------------------------------------------------------------------------------------
@@ -305,6 +324,38 @@ def test_hugging_face_downloads_are_offline(registry):
 
 
 @needs_pyiqa
+def test_clip_downloads_are_routed(registry):
+    with pytest.raises(WeightsError) as info:
+        fresh(registry, "pyiqa:afine_nr").load(torch.device("cpu"))
+    message = str(info.value)
+    assert "Weight file 'ViT-B-32.pt' is missing" in message
+    assert "https://openaipublic.azureedge.net/clip/models/" in message
+    assert str(weights.cache_dir("clip")) in message
+
+
+def routed_bindings() -> list[str]:
+    """Every module attribute that still holds a routed fetch function (directly or in a partial)."""
+    found = []
+    for module_name, module in list(sys.modules.items()):
+        for attribute, value in list(getattr(module, "__dict__", {}).items()):
+            function = value.func if type(value) is functools.partial else value  # type(): no lazy attribute fires
+            if type(function) is types.FunctionType and re.match(r"_route_\w+\.<locals>\.", function.__qualname__):
+                found.append(f"{module_name}.{attribute}")
+    return found
+
+
+@needs_pyiqa
+def test_loading_leaves_no_routed_function_behind(registry):
+    """Also modules that pyiqa first imports while it builds the metric get the originals back."""
+    for name in ("pyiqa:ssim", "pyiqa:piqe", "musiq"):
+        try:
+            fresh(registry, name).load(torch.device("cpu"))
+        except WeightsError:
+            pass
+    assert routed_bindings() == []
+
+
+@needs_pyiqa
 def test_routing_is_undone_after_the_block():
     import huggingface_hub.constants
     import huggingface_hub.file_download
@@ -322,6 +373,8 @@ def test_routing_is_undone_after_the_block():
         assert huggingface_hub.constants.HF_HUB_OFFLINE is True and os.environ["HF_HUB_OFFLINE"] == "1"
         with pytest.raises(WeightsError, match="niqe_modelparameters.mat"):
             niqe_arch.load_file_from_url(WEIGHTS_URL.format("niqe_modelparameters.mat"))
+        assert routed_bindings()
+    assert routed_bindings() == []
     assert niqe_arch.load_file_from_url is original
     assert timm.models._hub.hf_hub_download.func is hf_original
     assert huggingface_hub.constants.HF_HUB_OFFLINE is flag and os.environ.get("HF_HUB_OFFLINE") == env
@@ -434,6 +487,7 @@ def test_full_reference_metrics_need_one_reference_per_image(registry):
 @needs_pyiqa
 @requires_shared
 @pytest.mark.parametrize("name", sorted(MIN_SIZES))
+@pytest.mark.filterwarnings("ignore:std:UserWarning")  # GMSD one pixel below its limit
 def test_min_size_is_pyiqas_real_limit(registry, monkeypatch, name):
     """At min_size pyiqa gives a finite score; one pixel less, it raises or returns NaN."""
     use_shared_weights(monkeypatch)

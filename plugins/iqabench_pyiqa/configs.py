@@ -11,8 +11,6 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from iqabench.errors import PluginError
-
 INSTALL_HINT = "pip install 'iqabench[pyiqa]'"
 
 
@@ -24,8 +22,8 @@ def default_configs() -> dict[str, dict] | None:
         return None
     paths = [Path(folder) / "default_model_configs.py" for folder in spec.submodule_search_locations]
     path = next((p for p in paths if p.is_file()), None)
-    if path is None:
-        raise PluginError(
+    if path is None:  # not a PluginError: the plugin manager records this plugin as broken and goes on
+        raise RuntimeError(
             f"pyiqa at {list(spec.submodule_search_locations)} has no default_model_configs.py; "
             f"install a supported version ({INSTALL_HINT})"
         )

@@ -138,7 +138,11 @@ def _route_hf(fetches: Fetches, original: Callable) -> Callable:
 
 
 def _originals() -> list[tuple[str, Callable, Callable[[Fetches, Callable], Callable]]]:
-    """(attribute name, original function, router) for every fetch function that is importable."""
+    """(attribute name, original function, router) for each fetch function that imports here.
+
+    The defining modules are imported first: pyiqa imports its architectures lazily, while a metric
+    is built, and a module imported then binds the routed function from an already routed namespace.
+    """
     found: list[tuple[str, Callable, Callable[[Fetches, Callable], Callable]]] = []
     sources = [
         ("pyiqa.utils.download_util", "load_file_from_url", _route_pyiqa),
@@ -149,12 +153,10 @@ def _originals() -> list[tuple[str, Callable, Callable[[Fetches, Callable], Call
         ("clip.clip", "_download", _route_clip),
     ]
     for module_name, attribute, router in sources:
-        module = sys.modules.get(module_name)
-        if module is None:
-            try:
-                module = importlib.import_module(module_name)
-            except Exception:  # an optional library, or one that does not import here: nothing to route
-                continue
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # an optional library that is absent or broken here: nothing of it can fetch
+            continue
         original = vars(module).get(attribute)
         if callable(original):
             found.append((attribute, original, router))

@@ -55,11 +55,11 @@ class PyiqaMetric(Metric):
         if not missing:
             return Availability(True)
         if weights.is_offline():
-            urls = ", ".join(WEIGHTS_URL.format(name) for name in missing)
+            urls = " ".join(WEIGHTS_URL.format(name) for name in missing)
             return Availability(
                 False,
-                f"weights missing: {', '.join(missing)} (from {urls}); put them in {weights.cache_dir(PYIQA_SUBDIR)} "
-                f"or in $IQABENCH_WEIGHTS_DIR/{PYIQA_SUBDIR}",
+                f"weights missing: {', '.join(missing)}; download {urls} into {weights.cache_dir(PYIQA_SUBDIR)} "
+                f"or $IQABENCH_WEIGHTS_DIR/{PYIQA_SUBDIR}",
             )
         return Availability(True, f"downloads {', '.join(missing)} when it loads")
 
