@@ -1,4 +1,4 @@
-"""Registers one DatasetSpec per card in the ``iqabench_cards`` package, with the reader of its format."""
+"""Registers one DatasetSpec per card in ``datasets/``, with the reader of its format."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ READERS: dict[str, Reader] = {
 
 
 def cards() -> list[DatasetCard]:
-    """Every ``*.toml`` card of the ``iqabench_cards`` package, sorted by file name."""
+    """Every ``*.toml`` card in ``datasets/`` (shipped as ``iqabench_datasets/cards``), sorted by file name."""
     found = []
-    for entry in sorted(files("iqabench_cards").iterdir(), key=lambda e: e.name):
+    for entry in sorted((files("iqabench_datasets") / "cards").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             with as_file(entry) as path:
                 found.append(DatasetCard.from_toml(path))

@@ -1,1 +1,0 @@
-"""Dataset cards (one TOML per dataset), installed as the package ``iqabench_cards``."""
