@@ -1,4 +1,4 @@
-"""The one place that decodes and validates images: :func:`load_image` and :func:`file_sha256`.
+"""The one place that decodes and validates images: :func:`load_image`.
 
 :func:`load_image` returns a float32 tensor (C, H, W) with values in [0, 1]. Its rules:
 
@@ -31,7 +31,6 @@ by message.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import struct
 import threading
@@ -43,7 +42,7 @@ from PIL import Image, ImageOps
 
 from .errors import ImageError, UsageError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "file_sha256", "load_image"]
+__all__ = ["DEFAULT_MAX_PIXELS", "load_image"]
 
 
 def _max_pixels_from_env() -> int:
@@ -67,8 +66,6 @@ DEFAULT_MAX_PIXELS = _max_pixels_from_env()
 _HIGH_DEPTH = {"I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I": 65535, "F": 1}
 #: where a header stores width and height, for naming a zero-size image Pillow refuses to open.
 _HEADER_SIZE = {"PNG": (16, ">II"), "GIF": (6, "<HH")}
-#: the chunk size of file_sha256.
-_CHUNK = 1 << 20
 
 _limit_lock = threading.Lock()
 _active_loads = 0
@@ -99,15 +96,6 @@ def load_image(
         except Exception as exc:  # any decoder failure belongs to this file
             raise _failure(image.format, "data", exc) from None
         return _to_tensor(image, channels)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """sha256 (hex) of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager

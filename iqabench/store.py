@@ -10,7 +10,6 @@ writing one store from creating duplicates.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sqlite3
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from .hashing import file_sha256
 
 SCHEMA_VERSION = "1"
 
@@ -145,11 +146,7 @@ class ScoreStore:
         ).fetchone()
         if row:
             return row[0]
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        sha = digest.hexdigest()
+        sha = file_sha256(path)
         with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO file_hashes(path, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",

@@ -9,7 +9,6 @@ when ``IQABENCH_OFFLINE=1``, or when a caller passes ``offline=True``; a missing
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import torch.hub
 
 from .errors import WeightsError
+from .hashing import file_sha256
 
 WEIGHTS_DIR_ENV = "IQABENCH_WEIGHTS_DIR"
 OFFLINE_ENV = "IQABENCH_OFFLINE"
@@ -126,11 +126,7 @@ def sha256(path: str | os.PathLike) -> str:
 
 @lru_cache(maxsize=512)
 def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 __all__ = ["OFFLINE", "cache_dir", "find", "is_offline", "missing_message", "resolve", "sha256", "weights_dir"]

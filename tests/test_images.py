@@ -16,7 +16,8 @@ from bad_inputs import ODD_SIZE, TINY_SIDE, build_bad_image_corpus, build_odd_im
 from conftest import SHARED, requires_shared
 from iqabench import images
 from iqabench.errors import ImageError
-from iqabench.images import file_sha256, load_image
+from iqabench.hashing import file_sha256
+from iqabench.images import load_image
 
 CALIB = SHARED / "data" / "calib"
 #: 8-bit files of the odd corpus: they must load exactly as pyiqa loads them.
