@@ -233,3 +233,7 @@ def info() -> None:
         table.add_row(key, value)
     console.print(table)
     _print_broken(registry)
+
+
+from .leaderboard_command import leaderboard  # noqa: E402  (registered last: it imports the core)
+main.add_command(leaderboard)

@@ -1,0 +1,115 @@
+"""Build a suite: score what the store lacks (through :func:`iqabench.runner.run_metric`), then compute
+each dataset's results from the stored scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..dataset import Dataset, open_dataset
+from ..errors import DatasetError
+from ..plugins import Registry
+from ..runner import RunOptions, RunSummary, run_metric
+from ..stats import signed
+from ..store import ScoreStore
+from .statistics import columns, point_statistics
+from .suites import Suite, SuiteDataset
+
+
+@dataclass
+class MetricResult:
+    """One row of a table: a metric's counts and statistics, and the arrays its plots need."""
+
+    metric: str
+    lower_better: bool
+    plugin: str
+    config_hash: str
+    weights: dict[str, str]
+    devices: list[str]
+    scored: int
+    missing: int
+    failed: int
+    statistics: dict[str, float]
+    scores: np.ndarray
+    mos: np.ndarray
+
+
+@dataclass
+class DatasetResult:
+    """A dataset of a suite, opened, with one :class:`MetricResult` per metric."""
+
+    entry: SuiteDataset
+    dataset: Dataset
+    columns: list[str]
+    rows: list[MetricResult] = field(default_factory=list)
+
+
+@dataclass
+class SuiteResult:
+    suite: Suite
+    datasets: list[DatasetResult]
+    #: dataset name -> why it was skipped (only with ``skip_unavailable``).
+    skipped: dict[str, str]
+
+
+def build_suite(suite: Suite, store: ScoreStore, registry: Registry, *, skip_unavailable: bool = False,
+                log: Callable[[str], None] = print) -> SuiteResult:
+    """Score and compute every dataset of ``suite``; an absent dataset raises unless ``skip_unavailable``."""
+    results, skipped = [], {}
+    for entry in suite.datasets:
+        try:
+            dataset = open_dataset(registry.dataset(entry.name), entry.root)
+        except DatasetError as exc:
+            if not skip_unavailable:
+                raise DatasetError(f"{exc}\n(suite {suite.name!r}: {entry.where()})") from None
+            skipped[entry.name] = f"not found at {entry.root or registry.dataset(entry.name).card.default_root()}"
+            log(f"skipped {entry.name}: {skipped[entry.name]} ({entry.where()})")
+            continue
+        results.append(_build_dataset(suite, entry, dataset, store, registry, log))
+    return SuiteResult(suite, results, skipped)
+
+
+def _build_dataset(suite: Suite, entry: SuiteDataset, dataset: Dataset, store: ScoreStore, registry: Registry,
+                   log: Callable[[str], None]) -> DatasetResult:
+    card = dataset.card
+    result = DatasetResult(entry, dataset, columns(card.group_by))
+    options = RunOptions(device=suite.device, allow_missing=entry.allow_missing, limit=entry.limit)
+    labels = {s.id: s for s in dataset.samples}
+    for name in entry.metrics:
+        metric = registry.metric(name)
+        summary = run_metric(metric, dataset, store, options, plugin_versions=registry.versions)
+        log(f"{name} on {dataset.name}: {len(summary.scores)} scored ({summary.scored} now), "
+            f"{summary.missing} missing, {summary.failed} failed, {summary.seconds:.1f} s")
+        ids = sorted(summary.scores)
+        scores = np.array([summary.scores[i] for i in ids])
+        mos = np.array([labels[i].mos for i in ids])
+        pred, truth = signed(scores, mos, lower_better=metric.lower_better, higher_better=card.higher_better)
+        groups = np.array([labels[i].group for i in ids], dtype=object)
+        result.rows.append(MetricResult(
+            metric=name,
+            lower_better=metric.lower_better,
+            plugin=f"{registry.owners[('metric', name)]} ({registry.versions.get(registry.owners[('metric', name)], '?')})",
+            config_hash=metric.config_hash(),
+            weights=dict(metric.weights),
+            devices=_devices(store, summary, metric.config_hash(), metric.weights_hash()),
+            scored=len(ids),
+            missing=summary.missing,
+            failed=summary.failed,
+            statistics=point_statistics(pred, truth, groups, card.group_by),
+            scores=scores,
+            mos=mos,
+        ))
+    return result
+
+
+def _devices(store: ScoreStore, summary: RunSummary, config_hash: str, weights_hash: str) -> list[str]:
+    """The devices of the runs that computed the scores used (not of this run, which may have scored none)."""
+    used = {
+        row["run_id"]
+        for row in store.per_image(summary.metric, summary.dataset)
+        if row["config_hash"] == config_hash and row["weights_hash"] == weights_hash
+        and row["sample_id"] in summary.scores
+    }
+    return sorted({run["device"] for run in store.runs() if run["id"] in used})

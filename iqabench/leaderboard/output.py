@@ -1,0 +1,45 @@
+"""The files of a suite under ``leaderboards/``, and the index pages that gather every suite.
+
+Layout: ``<suite>/<dataset>.csv``, ``<suite>/plots/*.png``, ``<suite>/suite.md`` and ``<suite>/suite.html``
+(the suite's sections), and ``README.md`` and ``index.html``, which concatenate the sections of all suites.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import SuiteResult
+from .plots import scores_plot, srcc_plot
+from .render_csv import write_csv
+from .render_html import page_html, suite_html
+from .render_markdown import index_markdown, suite_markdown
+from .tables import dataset_table
+
+SECTION_MD, SECTION_HTML = "suite.md", "suite.html"
+
+
+def write_suite(result: SuiteResult, out: Path, date: str) -> None:
+    """Write the suite's CSV files, plots and sections (not the index pages: see :func:`write_index`)."""
+    name = result.suite.name
+    folder = Path(out) / name
+    (folder / "plots").mkdir(parents=True, exist_ok=True)
+    tables = [dataset_table(r, date) for r in result.datasets]
+    plots = {}
+    for table, dataset in zip(tables, result.datasets):
+        write_csv(table, folder / f"{table.dataset}.csv")
+        plots[table.dataset] = f"{name}/plots/{table.dataset}_scores.png"
+        scores_plot(dataset, Path(out) / plots[table.dataset])
+    if result.datasets:
+        plots["srcc"] = f"{name}/plots/srcc.png"
+        srcc_plot(result.datasets, Path(out) / plots["srcc"])
+    title, skipped = result.suite.title, result.skipped
+    (folder / SECTION_MD).write_text(suite_markdown(name, title, tables, plots, skipped))
+    (folder / SECTION_HTML).write_text(suite_html(name, title, tables, plots, skipped))
+
+
+def write_index(out: Path) -> None:
+    """``README.md`` and ``index.html`` from the sections of every suite under ``out``, by suite name."""
+    out = Path(out)
+    folders = sorted(p.parent for p in out.glob(f"*/{SECTION_MD}"))
+    (out / "README.md").write_text(index_markdown([(f / SECTION_MD).read_text() for f in folders]))
+    (out / "index.html").write_text(page_html([(f / SECTION_HTML).read_text() for f in folders]))

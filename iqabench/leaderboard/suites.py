@@ -1,0 +1,89 @@
+"""Suites: ``leaderboards/suites/<name>.toml`` names datasets and the metrics to score on each.
+
+A dataset's root comes from its environment variable (``root_env``) when that is set, else from
+``root``: a relative ``root`` is taken from the folder that holds ``leaderboards/``. Without either,
+the dataset card's default root is used. See ``leaderboards/suites/ci.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class SuiteDataset:
+    """One dataset of a suite and the metrics scored on it."""
+
+    name: str
+    metrics: tuple[str, ...]
+    root: Path | None = None
+    root_env: str | None = None
+    allow_missing: bool = False
+    limit: int | None = None
+
+    def where(self) -> str:
+        """How a user points the suite at this dataset, for messages."""
+        return f"set {self.root_env}" if self.root_env else "set IQABENCH_DATA"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    title: str
+    device: str
+    datasets: tuple[SuiteDataset, ...]
+
+
+_SUITE_KEYS = {"title", "device", "datasets"}
+_DATASET_KEYS = {"name", "metrics", "root", "root_env", "allow_missing", "limit"}
+
+
+def suite_path(out: Path, name: str) -> Path:
+    return Path(out) / "suites" / f"{name}.toml"
+
+
+def load_suite(out: Path, name: str) -> Suite:
+    """Read ``<out>/suites/<name>.toml``; unknown keys and missing files are usage errors."""
+    path = suite_path(out, name)
+    if not path.is_file():
+        known = sorted(p.stem for p in path.parent.glob("*.toml"))
+        raise UsageError(f"no suite {name!r}: {path} does not exist. Suites here: {', '.join(known) or '(none)'}")
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    _no_unknown(path, data, _SUITE_KEYS)
+    base = path.resolve().parents[2]
+    datasets = []
+    for entry in data.get("datasets", []):
+        _no_unknown(path, entry, _DATASET_KEYS)
+        datasets.append(SuiteDataset(
+            name=entry["name"],
+            metrics=tuple(entry["metrics"]),
+            root=_root(entry, base),
+            root_env=entry.get("root_env"),
+            allow_missing=bool(entry.get("allow_missing", False)),
+            limit=entry.get("limit"),
+        ))
+    if not datasets:
+        raise UsageError(f"suite {path} names no [[datasets]]")
+    return Suite(name=name, title=data.get("title", name), device=data.get("device", "cpu"), datasets=tuple(datasets))
+
+
+def _root(entry: dict, base: Path) -> Path | None:
+    env = entry.get("root_env")
+    if env and os.environ.get(env):
+        return Path(os.environ[env]).expanduser()
+    if "root" in entry:
+        root = Path(entry["root"]).expanduser()
+        return root if root.is_absolute() else base / root
+    return None
+
+
+def _no_unknown(path: Path, data: dict, known: set[str]) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(f"suite {path}: unknown keys {unknown}; known keys are {sorted(known)}")
