@@ -7,10 +7,21 @@ from tabulate import tabulate
 from .tables import Table
 
 INDEX_TITLE = "# Leaderboards"
-INDEX_INTRO = """Generated from the per-image scores in the store by `iqabench leaderboard --suite NAME` (all suites:
-`make leaderboards`); do not edit by hand. CI runs `iqabench leaderboard --suite ci --check`, which recomputes
-every table and fails when a committed number differs. Suites are defined in [suites/](suites/); each table
-also exists as CSV beside its plots, and [index.html](index.html) shows them all with plots."""
+INDEX_INTRO = """Generated from the per-image scores in the store by `iqabench leaderboard --suite NAME` (every suite:
+`make leaderboards`), which first scores what the store lacks; do not edit by hand. Each table also exists as
+CSV beside its plots, and [index.html](index.html) shows every suite with its plots.
+
+- **Suites** are [suites/](suites/)`<name>.toml`: `[[datasets]]` entries with `name`, `metrics`, and optionally
+  `root_env` (an environment variable naming the dataset folder), `root` (used when that variable is unset;
+  relative to the folder that holds `leaderboards/`), `allow_missing` and `limit`. Without either root, the
+  dataset card's default root is used.
+- **CI** (`.ci/run`) runs `iqabench leaderboard --suite ci --check` on a clean store: it recomputes every table
+  and fails (exit 1) with a readable diff when a committed number differs at the printed precision; dates are
+  ignored and plots are checked for presence only. A dataset whose data is absent is an error (exit 3) naming
+  the variable to set; `--skip-unavailable` skips it with a message and compares only the tables it built.
+  The `ci` suite needs `../shared` (the LIVE Challenge subset and the NIQE/BRISQUE weights), so `.ci/run` runs
+  the check only where `../shared` exists, and says so where it does not.
+- **Statistics** are signed: a lower-is-better metric is negated once, so a good metric scores positive."""
 
 
 def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, str], skipped: dict[str, str]) -> str:
