@@ -35,10 +35,9 @@ def leaderboard(suite_name, check, store_path, out, offline, skip_unavailable) -
         os.environ["IQABENCH_OFFLINE"] = "1"
     suite = load_suite(out, suite_name)
     registry = get_plugin_manager().registry
-    log = lambda line: click.echo(line, err=True)  # noqa: E731
     with ScoreStore(store_path) as store:
-        log(f"store: {store.path}")
-        result = build_suite(suite, store, registry, skip_unavailable=skip_unavailable, log=log)
+        _log(f"store: {store.path}")
+        result = build_suite(suite, store, registry, skip_unavailable=skip_unavailable, log=_log)
     if not check:
         write_suite(result, out, now())
         write_index(out)
@@ -52,3 +51,7 @@ def leaderboard(suite_name, check, store_path, out, offline, skip_unavailable) -
                    f"regenerate with `iqabench leaderboard --suite {suite_name}` (make leaderboards) and commit.")
         sys.exit(1)
     click.echo(f"--check: the committed leaderboard of suite {suite_name!r} is what the code computes today")
+
+
+def _log(line: str) -> None:
+    click.echo(line, err=True)

@@ -3,8 +3,8 @@ each dataset's results from the stored scores."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -87,10 +87,11 @@ def _build_dataset(suite: Suite, entry: SuiteDataset, dataset: Dataset, store: S
         mos = np.array([labels[i].mos for i in ids])
         pred, truth = signed(scores, mos, lower_better=metric.lower_better, higher_better=card.higher_better)
         groups = np.array([labels[i].group for i in ids], dtype=object)
+        owner = registry.owners[("metric", name)]
         result.rows.append(MetricResult(
             metric=name,
             lower_better=metric.lower_better,
-            plugin=f"{registry.owners[('metric', name)]} ({registry.versions.get(registry.owners[('metric', name)], '?')})",
+            plugin=f"{owner} ({registry.versions.get(owner, 'version unknown')})",
             config_hash=metric.config_hash(),
             weights=dict(metric.weights),
             devices=_devices(store, summary, metric.config_hash(), metric.weights_hash()),

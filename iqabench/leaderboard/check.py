@@ -41,8 +41,8 @@ def check_suite(result: SuiteResult, committed: Path) -> list[str]:
             return problems
         for relative in (f"{name}/{SECTION_MD}", f"{name}/{SECTION_HTML}", "README.md", "index.html"):
             problems += _compare_text(committed / relative, fresh / relative, relative)
-        problems += [f"{p.relative_to(fresh)}: missing from {committed}"
-                     for p in sorted((fresh / name / "plots").glob("*")) if not (committed / p.relative_to(fresh)).exists()]
+        plots = [p.relative_to(fresh) for p in sorted((fresh / name / "plots").glob("*"))]
+        problems += [f"{p}: missing from {committed}" for p in plots if not (committed / p).exists()]
     return problems
 
 

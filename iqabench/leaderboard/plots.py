@@ -8,9 +8,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.pyplot as plt  # after choosing the backend
 
-from .build import DatasetResult  # noqa: E402
+from .build import DatasetResult
 
 _META = {"Software": None}
 
@@ -37,8 +37,8 @@ def scores_plot(result: DatasetResult, path: Path) -> None:
 
 def srcc_plot(results: list[DatasetResult], path: Path) -> None:
     """SRCC (signed) per metric, one panel per dataset."""
-    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 0.5 + 0.45 * max(len(r.rows) for r in results)),
-                             squeeze=False)
+    height = 0.5 + 0.45 * max(len(r.rows) for r in results)
+    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), height), squeeze=False)
     for ax, result in zip(axes.flat, results):
         names = [r.metric for r in result.rows]
         values = [r.statistics["SRCC"] for r in result.rows]

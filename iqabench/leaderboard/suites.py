@@ -8,9 +8,10 @@ the dataset card's default root is used. See ``leaderboards/suites/ci.toml``.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from ..errors import UsageError
 

@@ -47,8 +47,8 @@ def _sortable(value: float) -> float:
 
 
 def _notes(result: DatasetResult) -> list[str]:
-    notes = ["Signed statistics: positive means the metric agrees with the subjective scores; PLCC is raw "
-             "(before logistic mapping)."]
+    notes = [("Signed statistics: positive means the metric agrees with the subjective scores; PLCC is raw "
+              "(before logistic mapping).")]
     lower = [r.metric for r in result.rows if r.lower_better]
     if lower:
         notes.append(f"Lower-is-better metrics were negated: {', '.join(lower)}.")
