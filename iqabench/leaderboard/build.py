@@ -3,6 +3,7 @@ each dataset's results from the stored scores."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,6 +45,14 @@ class DatasetResult:
     dataset: Dataset
     columns: list[str]
     rows: list[MetricResult] = field(default_factory=list)
+
+    def ranked(self) -> list[MetricResult]:
+        """Rows by signed SRCC, best first (a sign error sinks a metric to the bottom); NaN last."""
+        def key(row: MetricResult) -> float:
+            srcc = row.statistics["SRCC"]
+            return math.inf if math.isnan(srcc) else -srcc
+
+        return sorted(self.rows, key=key)
 
 
 @dataclass

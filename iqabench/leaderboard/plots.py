@@ -21,7 +21,7 @@ def scores_plot(result: DatasetResult, path: Path) -> None:
     cols = min(len(rows), 3)
     nrows = math.ceil(len(rows) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
-    for ax, row in zip(axes.flat, rows):
+    for ax, row in zip(axes.flat, result.ranked()):
         ax.scatter(row.scores, row.mos, s=8, alpha=0.6, color="tab:blue", edgecolors="none")
         direction = "lower is better" if row.lower_better else "higher is better"
         ax.set_xlabel(f"{row.metric} ({direction})")
@@ -37,16 +37,16 @@ def scores_plot(result: DatasetResult, path: Path) -> None:
 
 def srcc_plot(results: list[DatasetResult], path: Path) -> None:
     """SRCC (signed) per metric, one panel per dataset."""
-    height = 0.5 + 0.45 * max(len(r.rows) for r in results)
-    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), height), squeeze=False)
+    most = max(len(r.rows) for r in results)
+    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 1.0 + 0.4 * most), squeeze=False)
     for ax, result in zip(axes.flat, results):
-        names = [r.metric for r in result.rows]
-        values = [r.statistics["SRCC"] for r in result.rows]
-        ax.plot(values, range(len(names)), "o", color="tab:blue")
+        ranked = result.ranked()
+        ax.plot([r.statistics["SRCC"] for r in ranked], range(len(ranked)), "o", color="tab:blue")
         ax.axvline(0, color="#999", linewidth=0.8)
-        ax.set_yticks(range(len(names)), names)
+        ax.set_yticks(range(len(ranked)), [r.metric for r in ranked])
+        ax.set_ylim(most - 0.5, -0.5)
         ax.set_xlim(-1, 1)
-        ax.invert_yaxis()
+        ax.set_xticks([-1, -0.5, 0, 0.5, 1])
         ax.set_xlabel("SRCC (signed)")
         ax.set_title(result.dataset.name, fontsize=10)
     fig.tight_layout()

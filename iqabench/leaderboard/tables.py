@@ -30,20 +30,15 @@ def fmt(value: float) -> str:
 
 
 def dataset_table(result: DatasetResult, date: str) -> Table:
-    """Rows sorted by SRCC, best first (signed, so a sign error sinks a metric to the bottom)."""
+    """Rows ranked by signed SRCC (see :meth:`DatasetResult.ranked`)."""
     header = ["metric", "better", *COUNTS, *result.columns]
-    ordered = sorted(result.rows, key=lambda r: -_sortable(r.statistics["SRCC"]))
     rows = [
         [r.metric, "lower" if r.lower_better else "higher", str(r.scored), str(r.missing), str(r.failed),
          *(fmt(r.statistics[c]) for c in result.columns)]
-        for r in ordered
+        for r in result.ranked()
     ]
     card = result.dataset.card
     return Table(card.name, card.title or card.name, header, rows, _notes(result), provenance(result, date))
-
-
-def _sortable(value: float) -> float:
-    return -math.inf if math.isnan(value) else value
 
 
 def _notes(result: DatasetResult) -> list[str]:
