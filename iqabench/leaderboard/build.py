@@ -27,6 +27,7 @@ class MetricResult:
     lower_better: bool
     plugin: str
     config_hash: str
+    config: dict
     weights: dict[str, str]
     devices: list[str]
     scored: int
@@ -102,6 +103,7 @@ def _build_dataset(suite: Suite, entry: SuiteDataset, dataset: Dataset, store: S
             lower_better=metric.lower_better,
             plugin=f"{owner} ({registry.versions.get(owner, 'version unknown')})",
             config_hash=metric.config_hash(),
+            config=metric.config(),
             weights=dict(metric.weights),
             devices=_devices(store, summary, metric.config_hash(), metric.weights_hash()),
             scored=len(ids),

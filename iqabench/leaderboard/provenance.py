@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .. import __version__
 from ..hashing import file_sha256
 from .build import DatasetResult
@@ -26,7 +28,8 @@ def provenance(result: DatasetResult, date: str) -> list[tuple[str, str]]:
     ]
     for row in rows:
         weights = "; ".join(f"{name} sha256 {sha}" for name, sha in sorted(row.weights.items())) or "none"
-        lines.append((f"{row.metric}", f"config {row.config_hash}, weights: {weights}"))
+        settings = json.dumps({k: v for k, v in row.config.items() if k != "class"}, sort_keys=True)
+        lines.append((row.metric, f"config {row.config_hash} {settings}, weights: {weights}"))
     lines += [("device", ", ".join(sorted({d for r in rows for d in r.devices}))), (DATE, date)]
     return lines
 
