@@ -23,3 +23,7 @@ class WeightsError(IqabenchError):
 
 class ImageError(IqabenchError):
     """An image cannot be used: unreadable, truncated, too large, too small. Recorded per image."""
+
+
+class StatisticsInputError(IqabenchError, ValueError):
+    """Scores or labels that no statistic can use: NaN or infinite values, unpaired lengths."""

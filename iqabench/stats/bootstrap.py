@@ -1,0 +1,194 @@
+"""Paired bootstrap intervals (Efron & Tibshirani, *An Introduction to the Bootstrap*, 1993, §13 for
+percentile intervals, §16 for tests).
+
+Every metric is evaluated on the same resamples (the draws depend on the seed and the resample index
+alone, :mod:`.resample`), so the difference between two metrics has its own distribution, interval and
+p-value. A resample is a vector of draw counts over the original samples (or over whole groups), and
+the statistics take those counts as weights: the sorts are done once, not once per resample.
+
+Statistics, by key: ``srcc``, ``plcc_raw``, ``krcc``, ``pra``, and after the logistic mapping ``plcc`` and
+``rmse``. The mapping is fitted once, on all samples, and every resample is scored through it: the
+intervals of ``plcc`` and ``rmse`` therefore leave out the uncertainty of the fit itself. (Refitting per
+resample was tried: on nearly linear data the 4-parameter optimum lies at infinity, and 10 to 80% of the
+refits crawled past 100 iterations without converging, at 30 to 60 ms each for n = 10,000.) A metric
+whose full-sample fit did not converge has NaN ``plcc`` and ``rmse`` intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._jit import parallel_jit, prange
+from .correlation import _krcc_pra, _srcc, weighted_pearson
+from .logistic import MODELS, LogisticFit, fit_logistic, mapped_plcc_rmse
+from .ranks import dense_ranks, lexical_order, sort_order, weighted_average_ranks
+from .resample import sample_weights
+
+STATISTICS = ("srcc", "plcc", "krcc", "pra", "rmse", "plcc_raw")
+_SRCC, _PLCC, _KRCC, _PRA, _RMSE, _PLCC_RAW = range(6)
+
+
+@parallel_jit
+def _replicates(xs, y, x_orders, x_lex, y_order, y_dense, n_y, group_of, n_groups, resamples, seed, want,
+                model, x_std, y_std, mappings):
+    """(B, m, 6) statistics of ``m`` metrics over ``resamples`` paired resamples (NaN where not wanted
+    or where the logistic fit did not converge)."""
+    m = xs.shape[0]
+    out = np.full((resamples, m, 6), np.nan)
+    for b in prange(resamples):
+        w = sample_weights(seed, b, group_of, n_groups)
+        ranks_y = weighted_average_ranks(y, y_order, w)
+        for j in range(m):
+            x = xs[j]
+            if want[_SRCC]:
+                out[b, j, _SRCC] = weighted_pearson(weighted_average_ranks(x, x_orders[j], w), ranks_y, w)
+            if want[_PLCC_RAW]:
+                out[b, j, _PLCC_RAW] = weighted_pearson(x, y, w)
+            if want[_KRCC] or want[_PRA]:
+                tau, accuracy = _krcc_pra(x, x_lex[j], y_dense, n_y, w)
+                out[b, j, _KRCC] = tau
+                out[b, j, _PRA] = accuracy
+            if (want[_PLCC] or want[_RMSE]) and not np.isnan(mappings[j, 0]):
+                plcc, rmse = mapped_plcc_rmse(model, mappings[j], x_std[j], y_std, w)
+                out[b, j, _PLCC] = plcc
+                out[b, j, _RMSE] = rmse
+    return out
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A percentile bootstrap interval around a point estimate."""
+
+    estimate: float
+    low: float
+    high: float
+    level: float
+
+    def __str__(self) -> str:
+        return f"{self.estimate:.4f} [{self.low:.4f}, {self.high:.4f}]"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Statistic of ``a`` minus that of ``b`` on the same resamples, its interval and two-sided p-value."""
+
+    a: str
+    b: str
+    statistic: str
+    interval: Interval
+    p_value: float
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Point estimates (m, S) and replicates (B, m, S) of the statistics of ``names`` on paired
+    resamples of samples (``unit='samples'``) or of whole groups (``unit='groups'``)."""
+
+    names: tuple[str, ...]
+    statistics: tuple[str, ...]
+    point: np.ndarray
+    replicates: np.ndarray
+    seed: int
+    unit: str
+    #: metric -> its full-sample logistic fit (empty when neither ``plcc`` nor ``rmse`` was asked for)
+    fits: dict[str, LogisticFit]
+
+    @property
+    def resamples(self) -> int:
+        return self.replicates.shape[0]
+
+    def _column(self, statistic: str) -> int:
+        if statistic not in self.statistics:
+            raise KeyError(f"statistic {statistic!r} was not bootstrapped; these were: {self.statistics}")
+        return self.statistics.index(statistic)
+
+    def interval(self, name: str, statistic: str, level: float = 0.95) -> Interval:
+        """The percentile interval of ``statistic`` for metric ``name``."""
+        j, s = self.names.index(name), self._column(statistic)
+        return _percentile(self.point[j, s], self.replicates[:, j, s], level)
+
+    def difference(self, a: str, b: str, statistic: str, level: float = 0.95) -> Difference:
+        """``a`` minus ``b``: interval of the paired differences, and the p-value of "no difference"
+        (twice the smaller tail of the differences beyond zero, with the +1 correction of Davison &
+        Hinkley 1997, eq. 4.11)."""
+        ja, jb, s = self.names.index(a), self.names.index(b), self._column(statistic)
+        diffs = self.replicates[:, ja, s] - self.replicates[:, jb, s]
+        interval = _percentile(self.point[ja, s] - self.point[jb, s], diffs, level)
+        diffs = diffs[np.isfinite(diffs)]
+        if diffs.size == 0:
+            return Difference(a, b, statistic, interval, math.nan)
+        tail = min((diffs <= 0).sum(), (diffs >= 0).sum())
+        p_value = min(1.0, 2.0 * (tail + 1) / (diffs.size + 1))
+        return Difference(a, b, statistic, interval, float(p_value))
+
+
+def _percentile(estimate: float, replicates: np.ndarray, level: float) -> Interval:
+    finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0 or not math.isfinite(estimate):
+        return Interval(float(estimate), math.nan, math.nan, level)
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(finite, [tail, 100.0 - tail])
+    return Interval(float(estimate), float(low), float(high), level)
+
+
+def bootstrap(scores, truth, *, names=None, statistics=("srcc", "plcc", "krcc", "pra", "rmse"),
+              resamples: int = 1000, seed: int = 0, groups=None, model: str = "vqeg4") -> Bootstrap:
+    """Paired bootstrap of ``statistics`` for every row of ``scores`` ((m, n), already signed) against
+    ``truth`` (n). With ``groups`` (n labels), whole groups are resampled."""
+    from .grouped import group_codes
+    from .inputs import finite_vector, paired
+
+    xs = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    names = tuple(names) if names is not None else tuple(f"metric {j}" for j in range(xs.shape[0]))
+    unknown = sorted(set(statistics) - set(STATISTICS))
+    if unknown:
+        raise ValueError(f"unknown statistics {unknown}; known: {STATISTICS}")
+    if resamples < 1:
+        raise ValueError("resamples must be at least 1")
+    y = finite_vector(truth, "labels")
+    xs = np.ascontiguousarray([paired(row, y)[0] for row in xs])
+    n = y.size
+    want = np.array([name in statistics for name in STATISTICS])
+    if groups is None:
+        group_of, n_groups, unit = np.zeros(n, np.int64), 0, "samples"
+    else:
+        group_of, labels = group_codes(groups)
+        if group_of.size != n:
+            raise ValueError(f"{group_of.size} group labels for {n} samples")
+        n_groups, unit = len(labels), "groups"
+    y_order = sort_order(y)
+    y_dense, n_y = dense_ranks(y, y_order)
+    x_orders = np.ascontiguousarray([sort_order(x) for x in xs])
+    x_lex = np.ascontiguousarray([lexical_order(x, y) for x in xs])
+    k = 4 if model == "vqeg4" else 5
+    mappings = np.full((xs.shape[0], k), np.nan)
+    x_std = np.zeros_like(xs)
+    y_scale = float(y.std()) or 1.0
+    y_std = (y - y.mean()) / y_scale
+    fits = []
+    if want[_PLCC] or want[_RMSE]:
+        for j, x in enumerate(xs):
+            fit = fit_logistic(x, y, model)
+            fits.append(fit)
+            if fit.converged:
+                mappings[j] = fit.standard_params
+                x_std[j] = fit.scale.x(x)
+    ones = np.ones(n)
+    point = np.full((xs.shape[0], 6), np.nan)
+    for j, x in enumerate(xs):
+        point[j, _SRCC] = _srcc(x, x_orders[j], y, y_order, ones)
+        point[j, _PLCC_RAW] = weighted_pearson(x, y, ones)
+        point[j, _KRCC], point[j, _PRA] = _krcc_pra(x, x_lex[j], y_dense, n_y, ones)
+        if fits and fits[j].converged:
+            point[j, _PLCC], point[j, _RMSE] = mapped_plcc_rmse(MODELS[model], mappings[j], x_std[j], y_std, ones)
+    replicates = _replicates(xs, y, x_orders, x_lex, y_order, y_dense, n_y, group_of, n_groups, resamples,
+                             seed, want, MODELS[model], x_std, y_std, mappings)
+    point[:, _RMSE] *= y_scale
+    replicates[:, :, _RMSE] *= y_scale
+    fits_by_name = dict(zip(names, fits))
+    columns = [STATISTICS.index(s) for s in statistics]
+    return Bootstrap(names, tuple(statistics), point[:, columns], replicates[:, :, columns], seed, unit,
+                     fits_by_name)

@@ -1,0 +1,112 @@
+"""Grouped results: each statistic within each group (reference image, person, distortion type),
+then the mean over groups (DESIGN.md, "Statistics conventions"; the per-reference SRCC of Ponomarenko
+et al., TID2013, 2015, §5).
+
+A group with fewer than two distinct labels has no ranking to agree with: it is skipped and counted.
+A group whose scores are constant has an undefined SRCC, PLCC and KRCC (its PRA is 0.5): it is left
+out of those means and counted per statistic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._jit import parallel_jit, prange
+from .correlation import _krcc_pra, _srcc, weighted_pearson
+from .inputs import paired
+from .ranks import _sort_tie_blocks, dense_ranks
+from .resample import draw_counts
+
+#: the statistics computed within each group, in the column order of :attr:`Grouped.per_group`.
+GROUP_STATISTICS = ("srcc", "plcc_raw", "krcc", "pra")
+
+
+def group_codes(groups) -> tuple[np.ndarray, list]:
+    """Integer codes 0…G−1 for the group of each sample, and the group of each code."""
+    values = np.asarray(groups)
+    if values.dtype == object:
+        values = values.astype(str)
+    labels, codes = np.unique(values, return_inverse=True)
+    return codes.astype(np.int64).ravel(), labels.tolist()
+
+
+@parallel_jit
+def per_group_statistics(x, y, order, starts):
+    """(G, 4) SRCC, raw PLCC, KRCC, PRA within each group; NaN rows for groups with < 2 distinct labels.
+
+    ``order`` lists the samples group by group; group g is ``order[starts[g]:starts[g + 1]]``."""
+    n_groups = starts.size - 1
+    out = np.full((n_groups, 4), np.nan)
+    for g in prange(n_groups):
+        members = order[starts[g]:starts[g + 1]]
+        gx = x[members]
+        gy = y[members]
+        y_order = np.argsort(gy, kind="mergesort")
+        y_dense, n_y = dense_ranks(gy, y_order)
+        if n_y < 2:
+            continue
+        w = np.ones(members.size)
+        x_order = np.argsort(gx, kind="mergesort")
+        out[g, 0] = _srcc(gx, x_order, gy, y_order, w)
+        out[g, 1] = weighted_pearson(gx, gy, w)
+        lex = x_order.copy()
+        _sort_tie_blocks(gx, gy, lex)
+        tau, accuracy = _krcc_pra(gx, lex, y_dense, n_y, w)
+        out[g, 2] = tau
+        out[g, 3] = accuracy
+    return out
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The mean over groups of each statistic (keys of :data:`GROUP_STATISTICS`) and the counts."""
+
+    values: dict[str, float]
+    groups: int
+    skipped: int
+    undefined: dict[str, int]
+    #: (G, 4) per-group values, rows of skipped groups removed; ``names`` labels the rows.
+    per_group: np.ndarray = field(repr=False)
+    names: list = field(repr=False)
+
+
+def grouped(pred, truth, groups) -> Grouped:
+    """Each statistic within each group of ``groups`` (one label per sample), then the mean."""
+    x, y = paired(pred, truth)
+    codes, names = group_codes(groups)
+    if codes.size != x.size:
+        raise ValueError(f"{codes.size} group labels for {x.size} samples")
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(names) + 1)).astype(np.int64)
+    table = per_group_statistics(x, y, order, starts)
+    used = ~np.isnan(table[:, 3])
+    table = table[used]
+    values, undefined = {}, {}
+    for column, name in enumerate(GROUP_STATISTICS):
+        defined = ~np.isnan(table[:, column])
+        undefined[name] = int((~defined).sum())
+        values[name] = float(table[defined, column].mean()) if defined.any() else math.nan
+    return Grouped(values, int(used.sum()), int((~used).sum()), undefined, table,
+                   [n for n, u in zip(names, used) if u])
+
+
+@parallel_jit
+def group_mean_replicates(per_group, resamples, seed):
+    """(B, S) means over ``resamples`` draws of whole groups (rows of ``per_group``, (G, S)); NaN
+    entries (a statistic undefined in a group) are left out of the mean."""
+    n_groups, n_statistics = per_group.shape
+    out = np.empty((resamples, n_statistics))
+    for b in prange(resamples):
+        counts = draw_counts(seed, b, n_groups)
+        for s in range(n_statistics):
+            total = 0.0
+            weight = 0.0
+            for g in range(n_groups):
+                if counts[g] > 0 and not np.isnan(per_group[g, s]):
+                    total += counts[g] * per_group[g, s]
+                    weight += counts[g]
+            out[b, s] = total / weight if weight > 0 else np.nan
+    return out

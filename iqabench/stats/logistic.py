@@ -1,0 +1,294 @@
+"""Nonlinear mapping of scores to labels before PLCC and RMSE.
+
+- ``vqeg4``: the VQEG 4-parameter logistic (VQEG, *Final report … FR-TV Phase II*, 2003, §5.3),
+  Q(x) = (β1 − β2) / (1 + exp(−(x − β3) / |β4|)) + β2, initialised at [max y, min y, mean x, std x / 4].
+- ``sheikh5``: the 5-parameter logistic of Sheikh, Sabir & Bovik, "A statistical evaluation of recent
+  full reference image quality assessment algorithms", IEEE TIP 15(11), 2006, eq. (1),
+  Q(x) = β1 (1/2 − 1 / (1 + exp(β2 (x − β3)))) + β4 x + β5.
+
+Both are fitted by least squares with Levenberg–Marquardt (Moré 1978) in numba, on z-scored x and y
+so that one tolerance suits every metric's scale. A fit that does not converge is reported (``converged=False`` and a message) and its PLCC and
+RMSE are NaN: a number from an unconverged fit would look plausible and be wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._jit import jit
+from .correlation import weighted_pearson
+from .inputs import paired, undefined_reason
+
+MODELS = {"vqeg4": 0, "sheikh5": 1}
+PARAMETERS = {"vqeg4": 4, "sheikh5": 5}
+MAX_ITERATIONS = 400
+_EXP_LIMIT = 700.0
+_TOLERANCE = 1.49012e-08
+
+
+@jit
+def _sigmoid(z):
+    z = min(_EXP_LIMIT, max(-_EXP_LIMIT, z))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@jit
+def model_value(model, p, x):
+    """Q(x) of ``model`` (0: vqeg4, 1: sheikh5) with parameters ``p``."""
+    if model == 0:
+        return (p[0] - p[1]) * _sigmoid((x - p[2]) / abs(p[3])) + p[1]
+    return p[0] * (0.5 - _sigmoid(-p[1] * (x - p[2]))) + p[3] * x + p[4]
+
+
+@jit
+def _gradient(model, p, x, out):
+    """∂Q/∂β at ``x`` into ``out``."""
+    if model == 0:
+        s = abs(p[3])
+        g = _sigmoid((x - p[2]) / s)
+        slope = (p[0] - p[1]) * g * (1.0 - g)
+        out[0] = g
+        out[1] = 1.0 - g
+        out[2] = -slope / s
+        out[3] = -slope * (x - p[2]) / (s * s) * (1.0 if p[3] >= 0 else -1.0)
+    else:
+        h = _sigmoid(-p[1] * (x - p[2]))  # 1 / (1 + exp(β2 (x − β3)))
+        slope = p[0] * h * (1.0 - h)
+        out[0] = 0.5 - h
+        out[1] = slope * (x - p[2])
+        out[2] = -slope * p[1]
+        out[3] = x
+        out[4] = 1.0
+
+
+@jit
+def _sse(model, p, x, y, w):
+    total = 0.0
+    for i in range(x.size):
+        if w[i] != 0:
+            r = y[i] - model_value(model, p, x[i])
+            total += w[i] * r * r
+    return total
+
+
+@jit
+def _curve_shift(model, p, q, x, w):
+    """The largest change of Q(x) over the samples between parameters ``p`` and ``q``."""
+    shift = 0.0
+    for i in range(x.size):
+        if w[i] != 0:
+            shift = max(shift, abs(model_value(model, q, x[i]) - model_value(model, p, x[i])))
+    return shift
+
+
+@jit
+def _solve(a, b):
+    """Solve a small dense system by Gaussian elimination with partial pivoting; False when singular."""
+    k = b.size
+    m = a.copy()
+    v = b.copy()
+    for col in range(k):
+        pivot = col
+        for row in range(col + 1, k):
+            if abs(m[row, col]) > abs(m[pivot, col]):
+                pivot = row
+        if m[pivot, col] == 0.0 or not math.isfinite(m[pivot, col]):
+            return v, False
+        if pivot != col:
+            for c in range(k):
+                m[col, c], m[pivot, c] = m[pivot, c], m[col, c]
+            v[col], v[pivot] = v[pivot], v[col]
+        for row in range(col + 1, k):
+            f = m[row, col] / m[col, col]
+            for c in range(col, k):
+                m[row, c] -= f * m[col, c]
+            v[row] -= f * v[col]
+    for col in range(k - 1, -1, -1):
+        acc = v[col]
+        for c in range(col + 1, k):
+            acc -= m[col, c] * v[c]
+        v[col] = acc / m[col, col]
+    return v, True
+
+
+@jit
+def levenberg_marquardt(model, x, y, w, start, max_iterations):
+    """Weighted least-squares fit of ``model``; returns (parameters, converged, iterations).
+
+    Converged, as in MINPACK's ``lmder`` (scipy's ``curve_fit`` defaults): an accepted step lowered the
+    weighted SSE by at most ``ftol`` = 1.49e-8 of itself, or changed no parameter by more than ``xtol`` =
+    1.49e-8 of its size, or no damped step can lower the SSE any more (damping beyond 1e16). One more
+    test serves the nearly linear data where the 4-parameter optimum lies at infinity (|β4| → ∞, the
+    parameters drift while the curve stays put): the step moved no fitted value by more than ``xtol``
+    (in units of the labels' standard deviation)."""
+    k = start.size
+    p = start.copy()
+    sse = _sse(model, p, x, y, w)
+    damping = 1e-3
+    grad = np.empty(k)
+    for iteration in range(1, max_iterations + 1):
+        a = np.zeros((k, k))
+        b = np.zeros(k)
+        for i in range(x.size):
+            if w[i] == 0:
+                continue
+            _gradient(model, p, x[i], grad)
+            r = y[i] - model_value(model, p, x[i])
+            for u in range(k):
+                b[u] += w[i] * grad[u] * r
+                for v in range(u + 1):
+                    a[u, v] += w[i] * grad[u] * grad[v]
+        for u in range(k):
+            for v in range(u):
+                a[v, u] = a[u, v]
+        while True:
+            damped = a.copy()
+            for u in range(k):
+                damped[u, u] += damping * max(a[u, u], 1e-12)
+            step, ok = _solve(damped, b)
+            if ok:
+                trial = p + step
+                trial_sse = _sse(model, trial, x, y, w)
+                if math.isfinite(trial_sse) and trial_sse <= sse:
+                    reduction = sse - trial_sse
+                    small_step = True
+                    for u in range(k):
+                        if abs(step[u]) > _TOLERANCE * (abs(p[u]) + _TOLERANCE):
+                            small_step = False
+                    if not small_step:
+                        small_step = _curve_shift(model, p, trial, x, w) <= _TOLERANCE
+                    p = trial
+                    sse = trial_sse
+                    damping = max(damping / 10.0, 1e-12)
+                    if reduction <= _TOLERANCE * sse or small_step:
+                        return p, True, iteration
+                    break
+            damping *= 10.0
+            if damping > 1e16:
+                return p, math.isfinite(sse), iteration
+    return p, False, max_iterations
+
+
+@jit
+def mapped_plcc_rmse(model, p, x, y, w):
+    """PLCC of Q(x) with y, and the weighted RMSE of y − Q(x)."""
+    q = np.empty(x.size)
+    total = 0.0
+    sse = 0.0
+    for i in range(x.size):
+        q[i] = model_value(model, p, x[i])
+        r = y[i] - q[i]
+        sse += w[i] * r * r
+        total += w[i]
+    return weighted_pearson(q, y, w), math.sqrt(sse / total)
+
+
+def initial_parameters(model: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The starting point of each model (vqeg4: the VQEG values; sheikh5: an increasing curve of the
+    labels' range, centred on the mean score, with no linear term)."""
+    if model == "vqeg4":
+        return np.array([y.max(), y.min(), x.mean(), x.std() / 4.0])
+    return np.array([y.max() - y.min(), 1.0 / x.std(), x.mean(), 0.0, y.mean()])
+
+
+@dataclass(frozen=True)
+class Standardisation:
+    """z-scoring of scores and labels; the fit works in these units."""
+
+    x_mean: float
+    x_std: float
+    y_mean: float
+    y_std: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> "Standardisation":
+        return cls(float(x.mean()), float(x.std()), float(y.mean()), float(y.std()))
+
+    def x(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.x_mean) / self.x_std
+
+    def y(self, y: np.ndarray) -> np.ndarray:
+        return (y - self.y_mean) / self.y_std
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """A fitted mapping. ``params`` are in the units of the scores and labels."""
+
+    model: str
+    params: tuple[float, ...]
+    converged: bool
+    iterations: int
+    message: str
+    scale: Standardisation | None = None
+    standard_params: np.ndarray | None = None
+
+    def predict(self, pred) -> np.ndarray:
+        """Q(pred): scores mapped to the scale of the labels."""
+        x = self.scale.x(np.asarray(pred, dtype=np.float64))
+        code = MODELS[self.model]
+        return np.array([self.scale.y_mean + self.scale.y_std * model_value(code, self.standard_params, v)
+                         for v in x])
+
+
+def _to_original_units(model: str, p: np.ndarray, s: Standardisation) -> tuple[float, ...]:
+    if model == "vqeg4":
+        values = (s.y_mean + s.y_std * p[0], s.y_mean + s.y_std * p[1], s.x_mean + s.x_std * p[2], s.x_std * p[3])
+    else:
+        slope = s.y_std * p[3] / s.x_std
+        values = (s.y_std * p[0], p[1] / s.x_std, s.x_mean + s.x_std * p[2], slope,
+                  s.y_mean + s.y_std * p[4] - slope * s.x_mean)
+    return tuple(float(v) for v in values)
+
+
+def fit_logistic(pred, truth, model: str = "vqeg4") -> LogisticFit:
+    """Fit ``model`` (``vqeg4`` or ``sheikh5``) mapping scores ``pred`` to labels ``truth``."""
+    if model not in MODELS:
+        raise ValueError(f"unknown logistic model {model!r}; choose one of {sorted(MODELS)}")
+    x, y = paired(pred, truth)
+    reason = undefined_reason(x, y)
+    if reason or x.size <= PARAMETERS[model]:
+        why = reason or f"{x.size} samples cannot fit {PARAMETERS[model]} parameters"
+        return LogisticFit(model, (math.nan,) * PARAMETERS[model], False, 0, f"not fitted: {why}")
+    scale = Standardisation.of(x, y)
+    xs, ys = scale.x(x), scale.y(y)
+    start = initial_parameters(model, xs, ys)
+    params, converged, iterations = levenberg_marquardt(MODELS[model], xs, ys, np.ones(x.size), start,
+                                                        MAX_ITERATIONS)
+    message = (f"converged in {iterations} iterations" if converged
+               else f"did not converge in {iterations} iterations (Levenberg–Marquardt)")
+    return LogisticFit(model, _to_original_units(model, params, scale), bool(converged), int(iterations),
+                       message, scale, params)
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """PLCC and RMSE after the logistic mapping; NaN (with ``fit.message``) when the fit failed."""
+
+    plcc: float
+    rmse: float
+    fit: LogisticFit
+
+
+def mapped_statistics(pred, truth, model: str = "vqeg4") -> Mapped:
+    """PLCC and RMSE between the labels and the scores mapped by ``model``."""
+    fit = fit_logistic(pred, truth, model)
+    if not fit.converged:
+        return Mapped(math.nan, math.nan, fit)
+    x, y = paired(pred, truth)
+    code = MODELS[model]
+    plcc, rmse = mapped_plcc_rmse(code, fit.standard_params, fit.scale.x(x), fit.scale.y(y), np.ones(x.size))
+    return Mapped(float(plcc), float(rmse) * fit.scale.y_std, fit)
+
+
+def plcc_logistic(pred, truth, model: str = "vqeg4") -> float:
+    """PLCC after the logistic mapping (NaN when the fit fails; :func:`mapped_statistics` says why)."""
+    return mapped_statistics(pred, truth, model).plcc
+
+
+def rmse(pred, truth, model: str = "vqeg4") -> float:
+    """RMSE, in label units, between the labels and the mapped scores (NaN when the fit fails)."""
+    return mapped_statistics(pred, truth, model).rmse

@@ -1,0 +1,84 @@
+"""Significance of the difference between two metrics on the same samples, without resampling.
+
+- Williams' t (Williams 1959, as recommended by Steiger 1980, "Tests for comparing elements of a
+  correlation matrix", Psychological Bulletin 87(2), eq. 7) and Steiger's Z (ibid., eq. 14 with the pooled
+  correlation of eq. 15): two correlations with the labels, r_a = r(a, y) and r_b = r(b, y), that are
+  dependent through r_ab = r(a, b), the correlation between the two metrics.
+- The F-test on the variances of the prediction errors after mapping, ITU-T P.1401 (07/2020) §7.6.4:
+  F = σ²_larger / σ²_smaller with N − d degrees of freedom each, d the number of mapping parameters.
+
+All tests are two-sided and return the statistic and its p-value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    statistic: float
+    p_value: float
+    df: tuple[float, ...]
+
+
+def _check_r(*values: float) -> None:
+    for r in values:
+        if not (math.isfinite(r) and -1.0 <= r <= 1.0):
+            raise ValueError(f"a correlation must be finite and within [-1, 1], got {r}")
+
+
+def williams_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
+    """Williams' t for H0: r_a = r_b, with n − 3 degrees of freedom."""
+    _check_r(r_a, r_b, r_ab)
+    if n < 4:
+        raise ValueError(f"Williams' test needs at least 4 samples, got {n}")
+    from scipy.stats import t as student_t
+
+    det = 1.0 - r_a**2 - r_b**2 - r_ab**2 + 2.0 * r_a * r_b * r_ab
+    mean = (r_a + r_b) / 2.0
+    denominator = 2.0 * (n - 1) / (n - 3) * det + mean**2 * (1.0 - r_ab) ** 3
+    if denominator <= 0:
+        return TestResult("Williams t", math.nan, math.nan, (n - 3,))
+    t = (r_a - r_b) * math.sqrt((n - 1) * (1.0 + r_ab) / denominator)
+    return TestResult("Williams t", t, float(2.0 * student_t.sf(abs(t), n - 3)), (n - 3,))
+
+
+def steiger_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
+    """Steiger's Z for H0: r_a = r_b (Fisher z-transformed, pooled correlation), standard normal."""
+    _check_r(r_a, r_b, r_ab)
+    if n < 4:
+        raise ValueError(f"Steiger's test needs at least 4 samples, got {n}")
+    from scipy.stats import norm
+
+    if max(abs(r_a), abs(r_b)) >= 1.0:
+        return TestResult("Steiger Z", math.nan, math.nan, ())
+    mean = (r_a + r_b) / 2.0
+    psi = r_ab * (1.0 - 2.0 * mean**2) - 0.5 * mean**2 * (1.0 - 2.0 * mean**2 - r_ab**2)
+    covariance = psi / (1.0 - mean**2) ** 2
+    z = (math.atanh(r_a) - math.atanh(r_b)) * math.sqrt(n - 3) / math.sqrt(2.0 - 2.0 * covariance)
+    return TestResult("Steiger Z", z, float(2.0 * norm.sf(abs(z))), ())
+
+
+def rmse_f_test(residuals_a, residuals_b, parameters: int = 4) -> TestResult:
+    """ITU-T P.1401 §7.6.4: F = (larger residual variance) / (smaller), each with N − d degrees of freedom
+    (d = ``parameters`` of the mapping). Two-sided p-value."""
+    a = np.asarray(residuals_a, dtype=np.float64)
+    b = np.asarray(residuals_b, dtype=np.float64)
+    if a.size != b.size:
+        raise ValueError(f"the F-test compares two models on the same samples: {a.size} vs {b.size} residuals")
+    df = a.size - parameters
+    if df < 1:
+        raise ValueError(f"{a.size} samples leave no degrees of freedom for a {parameters}-parameter mapping")
+    from scipy.stats import f as fisher_f
+
+    var_a = float(np.sum(a**2) / df)
+    var_b = float(np.sum(b**2) / df)
+    if min(var_a, var_b) == 0:
+        return TestResult("F (P.1401)", math.inf if max(var_a, var_b) > 0 else math.nan, math.nan, (df, df))
+    ratio = max(var_a, var_b) / min(var_a, var_b)
+    return TestResult("F (P.1401)", ratio, float(min(1.0, 2.0 * fisher_f.sf(ratio, df, df))), (df, df))
