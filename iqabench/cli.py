@@ -22,7 +22,8 @@ from . import __version__
 from .dataset import open_dataset
 from .errors import IqabenchError, UsageError
 from .plugins import get_plugin_manager
-from .report import print_failures, result_table
+from .report import comparisons_table, counts_table, print_failures, print_notes, run_counts, statistics_table
+from .stats.evaluate import MetricScores, evaluate
 from .runner import RunOptions, RunSummary, run_metric
 from .store import ScoreStore, default_store_path
 
@@ -30,6 +31,8 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2,
 
 console = Console()
 err_console = Console(stderr=True)
+if not console.is_terminal:  # a log or a pipe: print tables whole rather than at 80 columns
+    console.width = 200
 
 
 class _Group(click.Group):
@@ -123,8 +126,11 @@ def _print_broken(registry) -> None:
 @click.option("--limit", type=click.IntRange(min=1), help="Score only the first N images.")
 @click.option("--max-pixels", type=click.IntRange(min=1), help="Reject larger images (also IQABENCH_MAX_PIXELS).")
 @click.option("--retry-failed", is_flag=True, help="Score again the images that failed in an earlier run.")
+@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Bootstrap resamples for the intervals.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_path, offline, allow_missing,
-        limit, max_pixels, retry_failed) -> None:
+        limit, max_pixels, retry_failed, resamples, seed) -> None:
     """Score a dataset with one or more metrics and print correlation statistics."""
     if offline:
         os.environ["IQABENCH_OFFLINE"] = "1"
@@ -143,10 +149,28 @@ def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_
             progress.stop()
             err_console.print("interrupted: every batch scored so far is in the store; run again to resume.")
             sys.exit(EXIT_INTERRUPTED)
-    console.print(result_table(summaries, chosen, dataset))
+    print_statistics(dataset, summaries, chosen, resamples, seed)
     for summary in summaries:
         print_failures(err_console, summary)
     sys.exit(EXIT_FAILURES if any(s.failed for s in summaries) else EXIT_OK)
+
+
+def print_statistics(dataset, summaries: list[RunSummary], metrics, resamples: int, seed: int) -> None:
+    """Each statistic with its interval and, for two or more metrics, their pairwise comparisons."""
+    labels = {s.id: s.mos for s in dataset.samples if s.mos is not None}
+    if not labels:
+        console.print(counts_table(dataset.name, summaries))
+        console.print(f"{dataset.name} has no labels: the scores are stored; there are no statistics to compute.")
+        return
+    card = dataset.card
+    groups = {s.id: s.group for s in dataset.samples} if card.group_by else None
+    evaluation = evaluate([MetricScores(m.name, s.scores, m.lower_better) for s, m in zip(summaries, metrics)],
+                          labels, higher_better=card.higher_better, groups=groups, group_by=card.group_by,
+                          resamples=resamples, seed=seed)
+    console.print(statistics_table(evaluation, card, run_counts(summaries)))
+    if len(metrics) > 1:
+        console.print(comparisons_table(evaluation))
+    print_notes(err_console, evaluation)
 
 
 class _RateColumn(ProgressColumn):
@@ -235,5 +259,8 @@ def info() -> None:
     _print_broken(registry)
 
 
-from .leaderboard_command import leaderboard  # noqa: E402  (registered last: it imports the core)
+from .leaderboard_command import leaderboard  # noqa: E402  (registered last: they import the core)
+from .stats_command import stats  # noqa: E402
+
 main.add_command(leaderboard)
+main.add_command(stats)

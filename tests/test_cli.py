@@ -54,6 +54,29 @@ def table_row(output: str, name: str) -> list[str]:
     raise AssertionError(f"no row for {name} in:\n{output}")
 
 
+def interval_cells(output: str, name: str) -> list[str]:
+    """The cells of the line under metric ``name``'s row: the intervals of its statistics."""
+    lines = output.splitlines()
+    for k, line in enumerate(lines):
+        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        if cells and cells[0] == name:
+            return [c.strip() for c in re.split(r"[│┃]", lines[k + 1]) if c.strip()]
+    raise AssertionError(f"no row for {name} in:\n{output}")
+
+
+def comparison_row(output: str) -> list[str]:
+    """The first row of the pairwise comparisons table: A, B, n, ΔSRCC, p…"""
+    table = output.split("Pairwise comparisons", 1)[1]
+    for line in table.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        if len(cells) == 12 and cells[2].isdigit():
+            return cells
+    raise AssertionError(f"no comparison row in:\n{table}")
+
+
+INTERVAL = r"\[-?\d\.\d{3}, -?\d\.\d{3}\]"
+
+
 def test_unknown_metric_and_absent_dataset_explain_themselves(tmp_path):
     result = iqabench_cli("run", "--metric", "effres", "--dataset", "gfiqa", tmp_path=tmp_path)
     assert result.returncode == 2, result.stderr
@@ -101,7 +124,7 @@ def test_main_command_on_the_embedded_default(tmp_path):
     for name in ("pyiqa:ssim", "pyiqa:psnr"):
         row = table_row(first.stdout, name)
         assert row[1:5] == ["72", "0", "0", "0"]
-        srcc_by_source = float(row[9])
+        srcc_by_source = float(row[10])
         assert srcc_by_source > 0.5, f"{name} should order the degradation levels within each photograph"
     again = iqabench_cli(*args, tmp_path=tmp_path)
     assert table_row(again.stdout, "pyiqa:ssim")[1:5] == ["0", "72", "0", "0"]
@@ -119,7 +142,12 @@ def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
     for name in ("niqe", "brisque"):
         row = table_row(first.stdout, name)
         assert row[1:5] == ["24", "0", "762", "0"]
-        assert all(re.fullmatch(r"-?\d\.\d{4}", cell) for cell in row[5:9]), row
+        assert all(re.fullmatch(r"-?\d\.\d{4}", cell) for cell in row[5:10]), row
+        intervals = interval_cells(first.stdout, name)
+        assert len(intervals) == 5 and all(re.fullmatch(INTERVAL, c) for c in intervals), intervals
+    pair = comparison_row(first.stdout)
+    assert {pair[0], pair[1]} == {"niqe", "brisque"} and pair[2] == "24", pair
+    assert re.fullmatch(r"-?\d\.\d{4}", pair[3]) and re.fullmatch(r"<0\.001|\d\.\d{3}", pair[4]), pair
     assert "762 image(s) missing from livec" in first.stderr
     again = iqabench_cli(*args, env=env, tmp_path=tmp_path)
     assert table_row(again.stdout, "niqe")[1:5] == ["0", "24", "762", "0"]
@@ -136,3 +164,30 @@ def test_musiq_refuses_to_run_without_its_weights(tmp_path):
     assert result.returncode == 3
     assert "musiq_koniq_ckpt-e95806b9.pth" in result.stderr
     assert not (tmp_path / "s.sqlite").exists() or "musiq" not in (tmp_path / "s.sqlite").read_bytes().decode("latin1")
+
+
+@requires_shared
+def test_stats_reads_the_store_and_compares_niqe_with_brisque(tmp_path):
+    """`iqabench stats --dataset livec` on stored scores (24 images of the subset, to keep CI short): each
+    statistic with its interval, and the SRCC difference of NIQE and BRISQUE with its interval and p-value."""
+    pytest.importorskip("pyiqa")
+    env = {"IQABENCH_WEIGHTS_DIR": str(SHARED / "weights")}
+    store = str(tmp_path / "s.sqlite")
+    scored = iqabench_cli("run", "-m", "niqe", "-m", "brisque", "-d", "livec", "--root", str(SHARED / "data" / "clive"),
+                          "--allow-missing", "--limit", "24", "--store", store, env=env, tmp_path=tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    result = iqabench_cli("stats", "--dataset", "livec", "--store", store, "--resamples", "500", env=env,
+                          tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("niqe", "brisque"):
+        assert table_row(result.stdout, name)[1:3] == ["24", "0"]
+        assert all(re.fullmatch(INTERVAL, c) for c in interval_cells(result.stdout, name))
+    pair = comparison_row(result.stdout)
+    assert {pair[0], pair[1]} == {"niqe", "brisque"} and pair[2] == "24"
+    assert "500 resamples" in " ".join(result.stdout.split())
+    assert table_row(result.stdout, "niqe")[3] == table_row(scored.stdout, "niqe")[5], "same SRCC as the run"
+
+    missing = iqabench_cli("stats", "--dataset", "livec", "-m", "musiq", "--store", store, env=env, tmp_path=tmp_path)
+    assert missing.returncode == 2 and "no stored scores of 'musiq'" in missing.stderr
+    empty = iqabench_cli("stats", "--dataset", "koniq10k", "--store", store, env=env, tmp_path=tmp_path)
+    assert empty.returncode == 2 and "holds no scores for dataset 'koniq10k'" in " ".join(empty.stderr.split())

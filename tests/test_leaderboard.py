@@ -1,6 +1,7 @@
 """``iqabench leaderboard`` end to end on the embedded default dataset (a few images), in a real store."""
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -63,12 +64,27 @@ def rows(path: Path) -> dict[str, dict[str, str]]:
         return {row["metric"]: row for row in csv.DictReader(f)}
 
 
+def estimate(cell: str) -> float:
+    """The point estimate of a ``0.8362 [0.7430, 0.8950]`` cell."""
+    return float(cell.split()[0])
+
+
+INTERVAL_CELL = r"-?\d\.\d{4} \[-?\d\.\d{4}, -?\d\.\d{4}\]"
+
+
 def test_writes_tables_plots_provenance_and_index(built):
     out, _ = built
     table = rows(out / "small" / "default.csv")
     assert set(table) == {"pyiqa:psnr", "pyiqa:ssim"}
     assert table["pyiqa:psnr"]["scored"] == "12" and table["pyiqa:psnr"]["missing"] == "0"
-    assert float(table["pyiqa:psnr"]["SRCC"]) > 0  # signed: PSNR agrees with the degradation levels
+    assert estimate(table["pyiqa:psnr"]["SRCC"]) > 0  # signed: PSNR agrees with the degradation levels
+    for column in ("SRCC", "PLCC", "KRCC", "PRA", "RMSE", "SRCC/photo", "PRA/photo"):
+        assert re.fullmatch(INTERVAL_CELL, table["pyiqa:psnr"][column]), table["pyiqa:psnr"]
+    assert "✓" in {row["top"] for row in table.values()}
+    with open(out / "small" / "default_pairs.csv", newline="") as f:
+        pairs = list(csv.DictReader(f))
+    assert len(pairs) == 1 and {pairs[0]["A"], pairs[0]["B"]} == {"pyiqa:psnr", "pyiqa:ssim"}
+    assert re.fullmatch(INTERVAL_CELL, pairs[0]["ΔSRCC (A − B)"]) and pairs[0]["p SRCC (bootstrap)"] != "n/a"
     for plot in ("default_scores.png", "srcc.png"):
         assert (out / "small" / "plots" / plot).stat().st_size > 1000
     readme, page = (out / "README.md").read_text(), (out / "index.html").read_text()
@@ -86,7 +102,8 @@ def test_check_passes_on_the_real_table_and_fails_on_a_changed_number(committed)
 
     path = out / "small" / "default.csv"
     srcc = rows(path)["pyiqa:ssim"]["SRCC"]
-    changed = f"{float(srcc) + 0.0001:.4f}"
+    point = srcc.split()[0]
+    changed = srcc.replace(point, f"{float(point) + 0.0001:.4f}", 1)
     path.write_text(path.read_text().replace(srcc, changed, 1))
     failed = leaderboard(out, store, "--check")
     assert failed.exit_code == 1, failed.output
@@ -133,7 +150,13 @@ def test_a_root_from_the_environment_wins(committed, monkeypatch, tmp_path):
 
 
 def test_the_committed_ci_suite_states_the_live_challenge_subset():
+    """NIQE and BRISQUE on the 400 images of ../shared: counts, intervals, and whether they differ."""
     table = rows(REPO / "leaderboards" / "ci" / "livec.csv")
     for metric in ("niqe", "brisque"):
         assert (table[metric]["scored"], table[metric]["missing"], table[metric]["failed"]) == ("400", "762", "0")
-        assert float(table[metric]["SRCC"]) > 0
+        assert estimate(table[metric]["SRCC"]) > 0
+        assert re.fullmatch(INTERVAL_CELL, table[metric]["SRCC"])
+    with open(REPO / "leaderboards" / "ci" / "livec_pairs.csv", newline="") as f:
+        (pair,) = list(csv.DictReader(f))
+    assert (pair["A"], pair["B"], pair["n"]) == ("niqe", "brisque", "400")
+    assert pair["p SRCC (bootstrap)"] not in ("", "n/a")

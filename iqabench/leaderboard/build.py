@@ -3,7 +3,6 @@ each dataset's results from the stored scores."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,10 +12,12 @@ from ..dataset import Dataset, open_dataset
 from ..errors import DatasetError
 from ..plugins import Registry
 from ..runner import RunOptions, RunSummary, run_metric
-from ..stats import signed
+from ..stats.evaluate import Evaluation, MetricScores, evaluate
 from ..store import ScoreStore
-from .statistics import columns, point_statistics
 from .suites import Suite, SuiteDataset
+
+#: bootstrap resamples and seed of every leaderboard (fixed, so that a rebuild reproduces every interval).
+RESAMPLES, SEED = 1000, 0
 
 
 @dataclass
@@ -33,7 +34,8 @@ class MetricResult:
     scored: int
     missing: int
     failed: int
-    statistics: dict[str, float]
+    #: sample id -> score, and the raw scores and labels in sample-id order (for the plots).
+    by_id: dict[str, float]
     scores: np.ndarray
     mos: np.ndarray
 
@@ -44,16 +46,13 @@ class DatasetResult:
 
     entry: SuiteDataset
     dataset: Dataset
-    columns: list[str]
     rows: list[MetricResult] = field(default_factory=list)
+    evaluation: Evaluation | None = None
 
     def ranked(self) -> list[MetricResult]:
         """Rows by signed SRCC, best first (a sign error sinks a metric to the bottom); NaN last."""
-        def key(row: MetricResult) -> float:
-            srcc = row.statistics["SRCC"]
-            return math.inf if math.isnan(srcc) else -srcc
-
-        return sorted(self.rows, key=key)
+        by_name = {row.metric: row for row in self.rows}
+        return [by_name[m.name] for m in self.evaluation.ranked()]
 
 
 @dataclass
@@ -84,7 +83,7 @@ def build_suite(suite: Suite, store: ScoreStore, registry: Registry, *, skip_una
 def _build_dataset(suite: Suite, entry: SuiteDataset, dataset: Dataset, store: ScoreStore, registry: Registry,
                    log: Callable[[str], None]) -> DatasetResult:
     card = dataset.card
-    result = DatasetResult(entry, dataset, columns(card.group_by))
+    result = DatasetResult(entry, dataset)
     options = RunOptions(device=suite.device, allow_missing=entry.allow_missing, limit=entry.limit)
     labels = {s.id: s for s in dataset.samples}
     for name in entry.metrics:
@@ -95,8 +94,6 @@ def _build_dataset(suite: Suite, entry: SuiteDataset, dataset: Dataset, store: S
         ids = sorted(summary.scores)
         scores = np.array([summary.scores[i] for i in ids])
         mos = np.array([labels[i].mos for i in ids])
-        pred, truth = signed(scores, mos, lower_better=metric.lower_better, higher_better=card.higher_better)
-        groups = np.array([labels[i].group for i in ids], dtype=object)
         owner = registry.owners[("metric", name)]
         result.rows.append(MetricResult(
             metric=name,
@@ -109,10 +106,16 @@ def _build_dataset(suite: Suite, entry: SuiteDataset, dataset: Dataset, store: S
             scored=len(ids),
             missing=summary.missing,
             failed=summary.failed,
-            statistics=point_statistics(pred, truth, groups, card.group_by),
+            by_id=dict(summary.scores),
             scores=scores,
             mos=mos,
         ))
+    result.evaluation = evaluate(
+        [MetricScores(r.metric, r.by_id, r.lower_better) for r in result.rows],
+        {s.id: s.mos for s in dataset.samples if s.mos is not None},
+        higher_better=card.higher_better,
+        groups={s.id: s.group for s in dataset.samples} if card.group_by else None,
+        group_by=card.group_by, resamples=RESAMPLES, seed=SEED)
     return result
 
 

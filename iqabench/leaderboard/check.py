@@ -58,18 +58,20 @@ def _compare_csv(committed: Path, fresh: Path, name: str, only_produced: bool) -
 
 
 def _compare_table(label: str, old: list[list[str]], new: list[list[str]]) -> list[str]:
-    """Cell by cell, rows matched by their first cell (the metric)."""
+    """Cell by cell, rows matched by the metric (the first cell; the first two, A and B, for comparisons)."""
     if old[:1] != new[:1]:
         return [f"{label}: columns differ: committed {old[:1]}, computed {new[:1]}"]
     header = new[0]
-    old_rows, new_rows = {r[0]: r for r in old[1:]}, {r[0]: r for r in new[1:]}
+    width = 2 if header[:2] == ["A", "B"] else 1
+    old_rows = {" − ".join(r[:width]): r for r in old[1:]}
+    new_rows = {" − ".join(r[:width]): r for r in new[1:]}
     problems = [f"{label}: row {k!r} committed but not computed" for k in old_rows if k not in new_rows]
     problems += [f"{label}: row {k!r} computed but not committed" for k in new_rows if k not in old_rows]
     for key in (k for k in new_rows if k in old_rows):
         for column, a, b in zip(header, old_rows[key], new_rows[key]):
             if not _same(a, b):
                 problems.append(f"{label}: {key} {column}: committed {a}, computed {b}")
-    if not problems and [r[0] for r in old[1:]] != [r[0] for r in new[1:]]:
+    if not problems and list(old_rows) != list(new_rows):
         problems.append(f"{label}: row order differs")
     return problems
 

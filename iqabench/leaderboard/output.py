@@ -1,6 +1,6 @@
 """The files of a suite under ``leaderboards/``, and the index pages that gather every suite.
 
-Layout: ``<suite>/<dataset>.csv``, ``<suite>/plots/*.png``, ``<suite>/suite.md`` and ``<suite>/suite.html``
+Layout: ``<suite>/<dataset>.csv`` and ``<suite>/<dataset>_pairs.csv``, ``<suite>/plots/*.png``, ``<suite>/suite.md`` and ``<suite>/suite.html``
 (the suite's sections), and ``README.md`` and ``index.html``, which concatenate the sections of all suites.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .build import SuiteResult
-from .plots import scores_plot, srcc_plot
+from .plots import intervals_plot, scores_plot
 from .render_csv import write_csv
 from .render_html import page_html, suite_html
 from .render_markdown import index_markdown, suite_markdown
@@ -26,12 +26,12 @@ def write_suite(result: SuiteResult, out: Path, date: str) -> None:
     tables = [dataset_table(r, date) for r in result.datasets]
     plots = {}
     for table, dataset in zip(tables, result.datasets):
-        write_csv(table, folder / f"{table.dataset}.csv")
+        write_csv(table, folder)
         plots[table.dataset] = f"{name}/plots/{table.dataset}_scores.png"
         scores_plot(dataset, Path(out) / plots[table.dataset])
     if result.datasets:
         plots["srcc"] = f"{name}/plots/srcc.png"
-        srcc_plot(result.datasets, Path(out) / plots["srcc"])
+        intervals_plot(result.datasets, Path(out) / plots["srcc"])
     title, skipped = result.suite.title, result.skipped
     (folder / SECTION_MD).write_text(suite_markdown(name, title, tables, plots, skipped))
     (folder / SECTION_HTML).write_text(suite_html(name, title, tables, plots, skipped))

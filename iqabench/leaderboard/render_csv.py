@@ -8,11 +8,18 @@ from pathlib import Path
 from .tables import Table
 
 
-def write_csv(table: Table, path: Path) -> None:
+def write_csv(table: Table, folder: Path) -> None:
+    """``<dataset>.csv`` (the statistics) and ``<dataset>_pairs.csv`` (the pairwise comparisons)."""
+    _write(folder / f"{table.dataset}.csv", table.header, table.rows)
+    if table.pairs:
+        _write(folder / f"{table.dataset}_pairs.csv", table.pairs_header, table.pairs)
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(table.header)
-        writer.writerows(table.rows)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def read_csv(path: Path) -> list[list[str]]:

@@ -28,14 +28,19 @@ def suite_html(name: str, title: str, tables: list[Table], plots: dict[str, str]
         parts.append(f"<h3><code>{escape(table.dataset)}</code>: {escape(table.title)}</h3>")
         parts.append(tabulate(table.rows, headers=table.header, tablefmt="html", disable_numparse=True))
         parts.append('<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in table.notes) + "</ul>")
-        csv_path = f"{name}/{table.dataset}.csv"
-        parts.append(f'<p class="notes">CSV: <a href="{escape(csv_path)}">{escape(csv_path)}</a></p>')
+        if table.pairs:
+            parts.append("<h4>Pairwise comparisons (A ranked above B; A − B on the images both scored)</h4>")
+            parts.append(tabulate(table.pairs, headers=table.pairs_header, tablefmt="html", disable_numparse=True))
+        csv_files = [f"{name}/{table.dataset}.csv"] + ([f"{name}/{table.dataset}_pairs.csv"] if table.pairs else [])
+        links = ", ".join(f'<a href="{escape(f)}">{escape(f)}</a>' for f in csv_files)
+        parts.append(f'<p class="notes">CSV: {links}</p>')
         if table.dataset in plots:
-            parts.append(f'<img src="{escape(plots[table.dataset])}" alt="{escape(table.dataset)}: score against MOS">')
+            parts.append(f'<img src="{escape(plots[table.dataset])}" alt="{escape(table.dataset)}: score against MOS, fitted logistic">')
         parts.append('<details class="provenance" open><summary>Provenance</summary><ul>'
                      + "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in table.provenance) + "</ul></details>")
     if "srcc" in plots:
-        parts.append(f'<h3>SRCC per metric per dataset</h3><img src="{escape(plots["srcc"])}" alt="SRCC per metric">')
+        parts.append(f'<h3>SRCC with 95% intervals, per metric per dataset</h3>'
+                     f'<img src="{escape(plots["srcc"])}" alt="SRCC with intervals per metric">')
     parts.append("</section>")
     return "\n".join(parts) + "\n"
 

@@ -32,14 +32,18 @@ def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, 
         parts += [f"### `{table.dataset}`: {table.title}", "",
                   tabulate(table.rows, headers=table.header, tablefmt="github", disable_numparse=True), ""]
         parts += [f"- {note}" for note in table.notes]
-        parts += ["", f"CSV: [{name}/{table.dataset}.csv]({name}/{table.dataset}.csv)", ""]
+        if table.pairs:
+            parts += ["", "Pairwise comparisons (A ranked above B; A − B on the images both scored):", "",
+                      tabulate(table.pairs, headers=table.pairs_header, tablefmt="github", disable_numparse=True)]
+        csv_files = [f"{name}/{table.dataset}.csv"] + ([f"{name}/{table.dataset}_pairs.csv"] if table.pairs else [])
+        parts += ["", "CSV: " + ", ".join(f"[{f}]({f})" for f in csv_files), ""]
         if table.dataset in plots:
-            parts += [f"![{table.dataset}: score against MOS]({plots[table.dataset]})", ""]
+            parts += [f"![{table.dataset}: score against MOS, fitted logistic]({plots[table.dataset]})", ""]
         parts += ["Provenance:", ""]
         parts += [f"- {key}: {value}" for key, value in table.provenance]
         parts.append("")
     if "srcc" in plots:
-        parts += [f"![SRCC per metric per dataset]({plots['srcc']})", ""]
+        parts += [f"![SRCC with 95% intervals per metric per dataset]({plots['srcc']})", ""]
     return "\n".join(parts)
 
 

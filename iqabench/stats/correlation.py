@@ -5,8 +5,9 @@ Conventions (DESIGN.md, "Statistics conventions"):
 
 - SRCC: Pearson's r of average ranks (Spearman 1904; ties as in ``scipy.stats.spearmanr``).
 - PLCC: Pearson's r of the raw values (the mapped form is in :mod:`.logistic`).
-- KRCC: Kendall's tau-b, (C − D) / sqrt((N0 − N1)(N0 − N2)), counted in O(n log n) as in Knight (1966),
-  "A computer method for calculating Kendall's tau with ungrouped data", JASA 61(314).
+- KRCC: Kendall's tau-b, (C − D) / sqrt((N0 − N1)(N0 − N2)), counted in O(n log n) after Knight (1966),
+  "A computer method for calculating Kendall's tau with ungrouped data", JASA 61(314): sort by x then y,
+  then count the discordant pairs (with a tree of counts over the ranks of y rather than a merge sort).
 - PRA: over the pairs whose labels differ, the fraction the scores order the same way, a tie in the
   scores counting one half: (C + (N1 − N3) / 2) / (N0 − N2). Without ties it is (tau_a + 1) / 2.
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from ._jit import jit
 from .inputs import paired
-from .ranks import dense_ranks, lexical_order, sort_order, weighted_average_ranks
+from .ranks import dense_ranks, sort_order, sort_runs, weighted_average_ranks
 
 
 @jit
@@ -56,63 +57,83 @@ def weighted_pearson(x, y, w):
 
 
 @jit
-def pair_counts(x, lex_order, y_dense, n_y_values, w):
-    """(N0, N1, N2, N3, D) for the weighted sample; ``lex_order`` sorts by x then y.
+def lex_pair_counts(xs, ys, n_y_values, ws):
+    """(N0, N1, N2, N3, D) for the weighted sample given in lexical order: ``xs`` ascending, ties of
+    ``xs`` by ascending dense rank ``ys`` (0 … ``n_y_values`` − 1), ``ws`` the weights.
 
-    Walking the samples in x order, each run of equal x first counts the already-seen samples with a
-    larger y (discordant pairs, through a Fenwick tree over the dense ranks of y), then joins them."""
-    tree = np.zeros(n_y_values + 1, np.float64)
+    One pass: each sample adds, as discordant, its weight times the weight already seen with a larger
+    y, then joins them. An earlier sample of its own tie block in x has a y no larger, so is never
+    counted: tied pairs fall out without a second pass. "Weight seen with a larger y" is kept as counts
+    per node of a complete binary tree over the y ranks, one array per level: a query adds the right
+    sibling of each left-child node on the path to the root and an update adds to every node of that
+    path, both a fixed number of independent steps (no Fenwick chains, no branches, so a zero weight
+    costs nothing). Sums of integer weights are exact in float64 below 2**53."""
+    levels = 1
+    while (1 << levels) < n_y_values:
+        levels += 1
+    size = 1 << levels
+    tree = np.zeros(2 * size, np.float64)  # level l: size >> l nodes, after those of the levels below it
     y_weight = np.zeros(n_y_values, np.float64)
     total = 0.0
-    seen = 0.0
     n1 = 0.0
     n3 = 0.0
     discordant = 0.0
-    n = lex_order.size
-    start = 0
-    while start < n:
-        stop = start + 1
-        while stop < n and x[lex_order[stop]] == x[lex_order[start]]:
-            stop += 1
-        block = 0.0
-        joint = 0.0
-        joint_y = -1
-        for k in range(start, stop):
-            i = lex_order[k]
-            if w[i] == 0:
-                continue
-            # inserted weight with dense rank <= y_dense[i]: prefix sum of the tree
-            at_most = 0.0
-            j = y_dense[i] + 1
-            while j > 0:
-                at_most += tree[j]
-                j -= j & -j
-            discordant += w[i] * (seen - at_most)
-            block += w[i]
-            y_weight[y_dense[i]] += w[i]
-            if y_dense[i] == joint_y:
-                joint += w[i]
+    block = 0.0  # weight of the current run of equal x
+    joint = 0.0  # weight of the current run of equal (x, y)
+    for k in range(xs.size):
+        wk = ws[k]
+        v = ys[k]
+        if k > 0 and xs[k] == xs[k - 1]:
+            if v == ys[k - 1]:
+                joint += wk
             else:
                 n3 += joint * (joint - 1.0) / 2.0
-                joint = w[i]
-                joint_y = y_dense[i]
-        n3 += joint * (joint - 1.0) / 2.0
-        n1 += block * (block - 1.0) / 2.0
-        for k in range(start, stop):
-            i = lex_order[k]
-            if w[i] == 0:
-                continue
-            j = y_dense[i] + 1
-            while j <= n_y_values:
-                tree[j] += w[i]
-                j += j & -j
-        seen += block
-        total += block
-        start = stop
+                joint = wk
+            block += wk
+        else:
+            n3 += joint * (joint - 1.0) / 2.0
+            n1 += block * (block - 1.0) / 2.0
+            joint = wk
+            block = wk
+        larger = 0.0
+        offset = 0
+        width = size
+        node = v
+        while width > 1:
+            larger += (1 - (node & 1)) * tree[offset + (node | 1)]
+            tree[offset + node] += wk
+            offset += width
+            width >>= 1
+            node >>= 1
+        discordant += wk * larger
+        y_weight[v] += wk
+        total += wk
+    n3 += joint * (joint - 1.0) / 2.0
+    n1 += block * (block - 1.0) / 2.0
     n2 = 0.0
     for v in range(n_y_values):
         n2 += y_weight[v] * (y_weight[v] - 1.0) / 2.0
     return total * (total - 1.0) / 2.0, n1, n2, n3, discordant
+
+
+@jit
+def pair_counts(x, lex_order, y_dense, n_y_values, w):
+    """(N0, N1, N2, N3, D) for the weighted sample; ``lex_order`` sorts by x then y.
+
+    Gathers the samples into that order (three gathers, then only sequential reads) for
+    :func:`lex_pair_counts`."""
+    return lex_pair_counts(x[lex_order], y_dense[lex_order], n_y_values, w[lex_order])
+
+
+@jit
+def unweighted_pair_counts(x, x_order, y_dense, n_y_values):
+    """:func:`pair_counts` with every weight 1, from any order that sorts x (ties in any order): the
+    values and the dense y ranks are gathered once into that order, then each run of equal x is sorted
+    by y rank (:func:`.ranks.sort_runs`), so no lexical order is built."""
+    xs = x[x_order]
+    ys = y_dense[x_order]
+    sort_runs(xs, ys)
+    return lex_pair_counts(xs, ys, n_y_values, np.ones(xs.size))
 
 
 @jit
@@ -152,7 +173,7 @@ def plcc(pred, truth) -> float:
 def _pair_statistics(pred, truth) -> tuple[float, float]:
     x, y = paired(pred, truth)
     y_dense, n_y_values = dense_ranks(y, sort_order(y))
-    tau, accuracy = _krcc_pra(x, lexical_order(x, y), y_dense, n_y_values, np.ones(x.size))
+    tau, accuracy = tau_b_and_pra(*unweighted_pair_counts(x, sort_order(x), y_dense, n_y_values))
     return float(tau), float(accuracy)
 
 

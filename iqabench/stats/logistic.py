@@ -24,7 +24,8 @@ from .inputs import paired, undefined_reason
 
 MODELS = {"vqeg4": 0, "sheikh5": 1}
 PARAMETERS = {"vqeg4": 4, "sheikh5": 5}
-MAX_ITERATIONS = 400
+#: enough for the slow drift towards the exponential or linear limit of the 4-parameter curve (600 seen)
+MAX_ITERATIONS = 2000
 _EXP_LIMIT = 700.0
 _TOLERANCE = 1.49012e-08
 

@@ -14,8 +14,12 @@ from ._jit import jit
 
 
 def sort_order(x: np.ndarray) -> np.ndarray:
-    """Indices that sort ``x`` ascending (numpy's sort; numba's own is slower on large arrays)."""
-    return np.argsort(x, kind="stable")
+    """Indices that sort ``x`` ascending; equal values in no particular order.
+
+    numpy's default (introsort, vectorised where numpy has SIMD sorts) is 3 to 4 times faster than its
+    stable sort and numba's own on 10^6 values. Every caller is blind to the order within ties: ranks
+    are averaged over a tie, dense ranks share one value, and :func:`lexical_order` sorts ties by ``y``."""
+    return np.argsort(x)
 
 
 def lexical_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -25,20 +29,59 @@ def lexical_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return order
 
 
+#: tie blocks up to this size are sorted by insertion, without allocating; longer ones by merge sort
+_INSERTION = 32
+
+
 @jit
 def _sort_tie_blocks(x, y, order):
     """Within each run of equal ``x[order]``, reorder ``order`` by ``y`` (in place)."""
     n = order.size
+    xs = x[order]  # two gathers, then only sequential reads: the runs are found by a scan,
+    ys = y[order]  # and short runs are sorted by insertion on (ys, order) together
     start = 0
     while start < n:
         stop = start + 1
-        while stop < n and x[order[stop]] == x[order[start]]:
+        while stop < n and xs[stop] == xs[start]:
             stop += 1
-        if stop - start > 1:
-            block = order[start:stop].copy()
-            inner = np.argsort(y[block], kind="mergesort")
-            for k in range(stop - start):
-                order[start + k] = block[inner[k]]
+        if stop - start > _INSERTION:
+            inner = np.argsort(ys[start:stop], kind="mergesort")
+            block = order[start:stop][inner]
+            order[start:stop] = block
+        elif stop - start > 1:
+            for k in range(start + 1, stop):
+                i = order[k]
+                key = ys[k]
+                at = k
+                while at > start and ys[at - 1] > key:
+                    order[at] = order[at - 1]
+                    ys[at] = ys[at - 1]
+                    at -= 1
+                order[at] = i
+                ys[at] = key
+        start = stop
+
+
+@jit
+def sort_runs(xs, ys):
+    """Sort ``ys`` ascending within each run of equal values of the sorted ``xs`` (in place): with ``xs``
+    and ``ys`` gathered by an order that sorts x, this is their lexical order without the order itself."""
+    n = xs.size
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and xs[stop] == xs[start]:
+            stop += 1
+        if stop - start > _INSERTION:
+            ys[start:stop] = np.sort(ys[start:stop])
+        elif stop - start > 1:
+            for k in range(start + 1, stop):
+                key = ys[k]
+                at = k
+                while at > start and ys[at - 1] > key:
+                    ys[at] = ys[at - 1]
+                    at -= 1
+                ys[at] = key
         start = stop
 
 
