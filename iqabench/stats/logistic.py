@@ -119,16 +119,21 @@ def _solve(a, b):
 def levenberg_marquardt(model, x, y, w, start, max_iterations):
     """Weighted least-squares fit of ``model``; returns (parameters, converged, iterations).
 
+    The damping follows Nielsen's rule (Madsen, Nielsen & Tingleff, *Methods for non-linear least squares
+    problems*, 2004, §3.2): after a step with gain ratio ρ (actual over predicted reduction) the damping is
+    multiplied by max(1/3, 1 − (2ρ − 1)³); after a refused step by ν, which doubles each time.
     Converged, as in MINPACK's ``lmder`` (scipy's ``curve_fit`` defaults): an accepted step lowered the
-    weighted SSE by at most ``ftol`` = 1.49e-8 of itself, or changed no parameter by more than ``xtol`` =
+    weighted SSE by at most ``ftol`` = 1.49e-8 of itself and the linearised model predicted no more (a
+    step kept short by heavy damping is not convergence), or changed no parameter by more than ``xtol`` =
     1.49e-8 of its size, or no damped step can lower the SSE any more (damping beyond 1e16). One more
-    test serves the nearly linear data where the 4-parameter optimum lies at infinity (|β4| → ∞, the
+    test serves data whose least-squares optimum lies at infinity (nearly linear or exponential data: the
     parameters drift while the curve stays put): the step moved no fitted value by more than ``xtol``
     (in units of the labels' standard deviation)."""
     k = start.size
     p = start.copy()
     sse = _sse(model, p, x, y, w)
     damping = 1e-3
+    growth = 2.0
     grad = np.empty(k)
     for iteration in range(1, max_iterations + 1):
         a = np.zeros((k, k))
@@ -153,7 +158,8 @@ def levenberg_marquardt(model, x, y, w, start, max_iterations):
             if ok:
                 trial = p + step
                 trial_sse = _sse(model, trial, x, y, w)
-                if math.isfinite(trial_sse) and trial_sse <= sse:
+                predicted = 2.0 * np.dot(b, step) - np.dot(step, a @ step)
+                if math.isfinite(trial_sse) and trial_sse < sse and predicted > 0:
                     reduction = sse - trial_sse
                     small_step = True
                     for u in range(k):
@@ -163,11 +169,14 @@ def levenberg_marquardt(model, x, y, w, start, max_iterations):
                         small_step = _curve_shift(model, p, trial, x, w) <= _TOLERANCE
                     p = trial
                     sse = trial_sse
-                    damping = max(damping / 10.0, 1e-12)
-                    if reduction <= _TOLERANCE * sse or small_step:
+                    gain = reduction / predicted
+                    damping = max(damping * max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3), 1e-12)
+                    growth = 2.0
+                    if (reduction <= _TOLERANCE * sse and predicted <= _TOLERANCE * sse) or small_step:
                         return p, True, iteration
                     break
-            damping *= 10.0
+            damping *= growth
+            growth *= 2.0
             if damping > 1e16:
                 return p, math.isfinite(sse), iteration
     return p, False, max_iterations
@@ -175,16 +184,26 @@ def levenberg_marquardt(model, x, y, w, start, max_iterations):
 
 @jit
 def mapped_plcc_rmse(model, p, x, y, w):
-    """PLCC of Q(x) with y, and the weighted RMSE of y − Q(x)."""
+    """Signed PLCC of Q(x) with y, and the weighted RMSE of y − Q(x).
+
+    The sign is that of the fitted curve's direction over the scores, Q(max x) − Q(min x): a curve that
+    falls means the metric orders images against the labels, and its PLCC is negative, as the raw
+    correlation would be. (Unsigned, the mapping would turn a sign error into a good-looking PLCC.)"""
     q = np.empty(x.size)
     total = 0.0
     sse = 0.0
+    low = np.inf
+    high = -np.inf
     for i in range(x.size):
         q[i] = model_value(model, p, x[i])
         r = y[i] - q[i]
         sse += w[i] * r * r
         total += w[i]
-    return weighted_pearson(q, y, w), math.sqrt(sse / total)
+        if w[i] != 0:
+            low = min(low, x[i])
+            high = max(high, x[i])
+    direction = 1.0 if model_value(model, p, high) >= model_value(model, p, low) else -1.0
+    return direction * weighted_pearson(q, y, w), math.sqrt(sse / total)
 
 
 def initial_parameters(model: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -267,7 +286,8 @@ def fit_logistic(pred, truth, model: str = "vqeg4") -> LogisticFit:
 
 @dataclass(frozen=True)
 class Mapped:
-    """PLCC and RMSE after the logistic mapping; NaN (with ``fit.message``) when the fit failed."""
+    """PLCC (signed by the direction of the fitted curve) and RMSE after the logistic mapping; NaN (with
+    ``fit.message``) when the fit failed."""
 
     plcc: float
     rmse: float
