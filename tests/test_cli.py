@@ -126,6 +126,9 @@ def test_main_command_on_the_embedded_default(tmp_path):
         assert row[1:5] == ["72", "0", "0", "0"]
         srcc_by_source = float(row[10])
         assert srcc_by_source > 0.5, f"{name} should order the degradation levels within each photograph"
+        intervals = interval_cells(first.stdout, name)
+        assert len(intervals) == 7 and all(re.fullmatch(INTERVAL, c) for c in intervals), intervals
+    assert {*comparison_row(first.stdout)[:2]} == {"pyiqa:ssim", "pyiqa:psnr"}
     again = iqabench_cli(*args, tmp_path=tmp_path)
     assert table_row(again.stdout, "pyiqa:ssim")[1:5] == ["0", "72", "0", "0"]
 
