@@ -21,7 +21,12 @@ CSV beside its plots, and [index.html](index.html) shows every suite with its pl
   the variable to set; `--skip-unavailable` skips it with a message and compares only the tables it built.
   The `ci` suite needs `../shared` (the LIVE Challenge subset and the NIQE/BRISQUE weights), so `.ci/run` runs
   the check only where `../shared` exists, and says so where it does not.
-- **Statistics** are signed: a lower-is-better metric is negated once, so a good metric scores positive."""
+- **Statistics** are signed: a lower-is-better metric is negated once, so a good metric scores positive.
+  Each is shown with its 95% percentile bootstrap interval (1,000 paired resamples, seed 0); PLCC and RMSE
+  come after the VQEG 4-parameter logistic mapping. `top` marks the best metric by SRCC and every metric not
+  significantly worse (paired bootstrap, p ≥ 0.05); the pairwise table gives each difference with its
+  interval, its bootstrap p-value and a parametric test (Steiger's Z for SRCC, Williams' t for PLCC, the
+  ITU-T P.1401 F-test for RMSE)."""
 
 
 def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, str], skipped: dict[str, str]) -> str:

@@ -103,6 +103,8 @@ def _notes(result: DatasetResult) -> list[str]:
         f"(seed {evaluation.seed}); the mapping is fitted once on all images.",
         f"{TOP} ✓: the best metric by SRCC and every metric whose SRCC is not significantly lower "
         f"(paired bootstrap, p ≥ {ALPHA}).",
+        f"Pairwise p-values are two-sided; a bootstrap p-value cannot go below {2 / (evaluation.resamples + 1):.3f} "
+        f"with {evaluation.resamples} resamples.",
     ]
     lower = [r.metric for r in result.rows if r.lower_better]
     if lower:
