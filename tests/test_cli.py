@@ -74,7 +74,7 @@ def comparison_row(output: str) -> list[str]:
     raise AssertionError(f"no comparison row in:\n{table}")
 
 
-INTERVAL = r"\[-?\d\.\d{3}, -?\d\.\d{3}\]"
+INTERVAL = r"\[-?\d+\.\d{3}, -?\d+\.\d{3}\]"
 
 
 def test_unknown_metric_and_absent_dataset_explain_themselves(tmp_path):
@@ -145,7 +145,7 @@ def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
     for name in ("niqe", "brisque"):
         row = table_row(first.stdout, name)
         assert row[1:5] == ["24", "0", "762", "0"]
-        assert all(re.fullmatch(r"-?\d\.\d{4}", cell) for cell in row[5:10]), row
+        assert all(re.fullmatch(r"-?\d+\.\d{4}", cell) for cell in row[5:10]), row
         intervals = interval_cells(first.stdout, name)
         assert len(intervals) == 5 and all(re.fullmatch(INTERVAL, c) for c in intervals), intervals
     pair = comparison_row(first.stdout)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._jit import parallel_jit, prange
-from .correlation import _krcc_pra, _srcc, weighted_pearson
+from .correlation import _krcc_pra, _srcc, drawn_in_order, lex_pair_counts, tau_b_and_pra, weighted_pearson
 from .logistic import MODELS, LogisticFit, fit_logistic, mapped_plcc_rmse
-from .ranks import dense_ranks, lexical_order, sort_order, weighted_average_ranks
+from .ranks import dense_ranks, lexical_order, sort_order, sorted_average_ranks
 from .resample import sample_weights
 
 STATISTICS = ("srcc", "plcc", "krcc", "pra", "rmse", "plcc_raw")
@@ -32,23 +32,29 @@ _SRCC, _PLCC, _KRCC, _PRA, _RMSE, _PLCC_RAW = range(6)
 
 
 @parallel_jit
-def _replicates(xs, y, x_orders, x_lex, y_order, y_dense, n_y, group_of, n_groups, resamples, seed, want,
-                model, x_std, y_std, mappings):
+def _replicates(xs, y, x_orders, x_sorted, y_order, y_sorted, x_lex, x_in_lex, y_in_lex, n_y, group_of,
+                n_groups, resamples, seed, want, model, x_std, y_std, mappings):
     """(B, m, 6) statistics of ``m`` metrics over ``resamples`` paired resamples (NaN where not wanted
-    or where the logistic fit did not converge)."""
+    or where the logistic fit did not converge).
+
+    The sorts are done once, by the caller, and so are the gathers into their orders (``x_sorted[j]`` =
+    ``xs[j][x_orders[j]]``, ``y_sorted`` = ``y[y_order]``, ``x_in_lex[j]`` and ``y_in_lex[j]`` the scores and
+    the dense label ranks in the lexical order ``x_lex[j]``): a resample gathers only its weights."""
     m = xs.shape[0]
     out = np.full((resamples, m, 6), np.nan)
     for b in prange(resamples):
         w = sample_weights(seed, b, group_of, n_groups)
-        ranks_y = weighted_average_ranks(y, y_order, w)
+        ranks_y = sorted_average_ranks(y_sorted, y_order, w) if want[_SRCC] else w
         for j in range(m):
             x = xs[j]
             if want[_SRCC]:
-                out[b, j, _SRCC] = weighted_pearson(weighted_average_ranks(x, x_orders[j], w), ranks_y, w)
+                out[b, j, _SRCC] = weighted_pearson(sorted_average_ranks(x_sorted[j], x_orders[j], w), ranks_y, w)
             if want[_PLCC_RAW]:
                 out[b, j, _PLCC_RAW] = weighted_pearson(x, y, w)
             if want[_KRCC] or want[_PRA]:
-                tau, accuracy = _krcc_pra(x, x_lex[j], y_dense, n_y, w)
+                kept_x, kept_y, kept_w = drawn_in_order(x_in_lex[j], y_in_lex[j], x_lex[j], w)
+                n0, n1, n2, n3, discordant = lex_pair_counts(kept_x, kept_y, n_y, kept_w)
+                tau, accuracy = tau_b_and_pra(n0, n1, n2, n3, discordant)
                 out[b, j, _KRCC] = tau
                 out[b, j, _PRA] = accuracy
             if (want[_PLCC] or want[_RMSE]) and not np.isnan(mappings[j, 0]):
@@ -184,8 +190,11 @@ def bootstrap(scores, truth, *, names=None, statistics=("srcc", "plcc", "krcc", 
         point[j, _KRCC], point[j, _PRA] = _krcc_pra(x, x_lex[j], y_dense, n_y, ones)
         if fits and fits[j].converged:
             point[j, _PLCC], point[j, _RMSE] = mapped_plcc_rmse(MODELS[model], mappings[j], x_std[j], y_std, ones)
-    replicates = _replicates(xs, y, x_orders, x_lex, y_order, y_dense, n_y, group_of, n_groups, resamples,
-                             seed, want, MODELS[model], x_std, y_std, mappings)
+    x_sorted = np.take_along_axis(xs, x_orders, axis=1)
+    x_in_lex = np.take_along_axis(xs, x_lex, axis=1)
+    y_in_lex = y_dense[x_lex]
+    replicates = _replicates(xs, y, x_orders, x_sorted, y_order, y[y_order], x_lex, x_in_lex, y_in_lex, n_y,
+                             group_of, n_groups, resamples, seed, want, MODELS[model], x_std, y_std, mappings)
     point[:, _RMSE] *= y_scale
     replicates[:, :, _RMSE] *= y_scale
     fits_by_name = dict(zip(names, fits))

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._jit import parallel_jit, prange
-from .correlation import _krcc_pra, _srcc, weighted_pearson
+from .correlation import _unweighted_srcc, lex_pair_counts, tau_b_and_pra, weighted_pearson
 from .inputs import paired
-from .ranks import _sort_tie_blocks, dense_ranks
+from .ranks import dense_ranks, small_sort_order, sort_runs
 from .resample import draw_counts
 
 #: the statistics computed within each group, in the column order of :attr:`Grouped.per_group`.
@@ -44,17 +44,19 @@ def per_group_statistics(x, y, order, starts):
         members = order[starts[g]:starts[g + 1]]
         gx = x[members]
         gy = y[members]
-        y_order = np.argsort(gy, kind="mergesort")
+        y_order = small_sort_order(gy)
         y_dense, n_y = dense_ranks(gy, y_order)
         if n_y < 2:
             continue
         w = np.ones(members.size)
-        x_order = np.argsort(gx, kind="mergesort")
-        out[g, 0] = _srcc(gx, x_order, gy, y_order, w)
+        x_order = small_sort_order(gx)
+        out[g, 0] = _unweighted_srcc(gx, x_order, gy, y_order)
         out[g, 1] = weighted_pearson(gx, gy, w)
-        lex = x_order.copy()
-        _sort_tie_blocks(gx, gy, lex)
-        tau, accuracy = _krcc_pra(gx, lex, y_dense, n_y, w)
+        xs = gx[x_order]  # the group in lexical order, counted by the tree (fewer than 2**19 labels)
+        ys = y_dense[x_order]
+        sort_runs(xs, ys)
+        n0, n1, n2, n3, discordant = lex_pair_counts(xs, ys, n_y, w)
+        tau, accuracy = tau_b_and_pra(n0, n1, n2, n3, discordant)
         out[g, 2] = tau
         out[g, 3] = accuracy
     return out
