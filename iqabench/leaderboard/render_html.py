@@ -13,6 +13,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1300px; 
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+.pairs th:nth-child(2), .pairs td:nth-child(2) { text-align: left; }
 th { background: #f0f0f0; }
 .notes, .provenance { font-size: 0.85em; color: #444; }
 .provenance { word-break: break-all; }
@@ -30,7 +31,8 @@ def suite_html(name: str, title: str, tables: list[Table], plots: dict[str, str]
         parts.append('<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in table.notes) + "</ul>")
         if table.pairs:
             parts.append("<h4>Pairwise comparisons (A ranked above B; A − B on the images both scored)</h4>")
-            parts.append(tabulate(table.pairs, headers=table.pairs_header, tablefmt="html", disable_numparse=True))
+            parts.append('<div class="pairs">' + tabulate(table.pairs, headers=table.pairs_header, tablefmt="html",
+                                                          disable_numparse=True) + "</div>")
         csv_files = [f"{name}/{table.dataset}.csv"] + ([f"{name}/{table.dataset}_pairs.csv"] if table.pairs else [])
         links = ", ".join(f'<a href="{escape(f)}">{escape(f)}</a>' for f in csv_files)
         parts.append(f'<p class="notes">CSV: {links}</p>')
