@@ -14,7 +14,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -22,9 +29,16 @@ from . import __version__
 from .dataset import open_dataset
 from .errors import IqabenchError, UsageError
 from .plugins import get_plugin_manager
-from .report import comparisons_table, counts_table, print_failures, print_notes, run_counts, statistics_table
-from .stats.evaluate import MetricScores, evaluate
+from .report import (
+    comparisons_table,
+    counts_table,
+    print_failures,
+    print_notes,
+    run_counts,
+    statistics_table,
+)
 from .runner import RunOptions, RunSummary, run_metric
+from .stats.evaluate import MetricScores, evaluate
 from .store import ScoreStore, default_store_path
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

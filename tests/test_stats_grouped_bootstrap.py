@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
+from test_stats_correlation import brute_pra
 
 from iqabench.errors import StatisticsInputError
 from iqabench.stats import bootstrap, grouped, mapped_statistics
@@ -15,19 +16,6 @@ from iqabench.stats.grouped import GROUP_STATISTICS, group_mean_replicates
 from iqabench.stats.resample import draw_counts, sample_weights
 
 TOL = 1e-10
-
-
-def brute_pra(x, y) -> float:
-    """Over the pairs with different labels, the fraction the scores order the same way (a tie in the
-    scores counts one half); NaN when no two labels differ."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    i, j = np.triu_indices(x.size, k=1)
-    informative = y[i] != y[j]
-    if not informative.any():
-        return math.nan
-    dx = np.sign(x[i] - x[j])[informative]
-    dy = np.sign(y[i] - y[j])[informative]
-    return float(np.mean(np.where(dx == 0, 0.5, (dx == dy).astype(float))))
 
 
 def reference(x, y) -> dict[str, float]:

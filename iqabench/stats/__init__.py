@@ -17,7 +17,14 @@ from .bootstrap import STATISTICS, Bootstrap, Difference, Interval, bootstrap
 from .correlation import krcc, plcc, pra, srcc
 from .grouped import Grouped, grouped
 from .inputs import signed, undefined_reason
-from .logistic import LogisticFit, Mapped, fit_logistic, mapped_statistics, plcc_logistic, rmse
+from .logistic import (
+    LogisticFit,
+    Mapped,
+    fit_logistic,
+    mapped_statistics,
+    plcc_logistic,
+    rmse,
+)
 from .significance import TestResult, rmse_f_test, steiger_test, williams_test
 
 __all__ = [

@@ -24,8 +24,13 @@ import numpy as np
 
 from ._jit import jit
 from .inputs import paired
-from .ranks import average_ranks, dense_ranks, sort_order, sort_runs, weighted_average_ranks
-
+from .ranks import (
+    average_ranks,
+    dense_ranks,
+    sort_order,
+    sort_runs,
+    weighted_average_ranks,
+)
 
 #: the sums of :func:`weighted_pearson` add up blocks of this many terms, then the blocks' sums
 _BLOCK = 256

@@ -19,7 +19,7 @@ import numpy as np
 from .bootstrap import Bootstrap, Difference, Interval, bootstrap
 from .grouped import GROUP_STATISTICS, group_mean_replicates, grouped
 from .inputs import signed, undefined_reason
-from .logistic import LogisticFit, PARAMETERS
+from .logistic import PARAMETERS, LogisticFit
 from .significance import TestResult, rmse_f_test, steiger_test, williams_test
 
 #: statistic key -> column label, in table order.
