@@ -97,14 +97,19 @@ def comparisons_table(evaluation: Evaluation) -> Table:
                 continue
             i = difference.interval
             flipped = Interval(sign * i.estimate, *sorted((sign * i.low, sign * i.high)), i.level)
-            row += [cell(flipped), p_value(difference.p_value), p_value(test.p_value) if test else "n/a"]
+            row += [cell(flipped), p_value(difference.p_value, evaluation.resamples),
+                    p_value(test.p_value) if test else "n/a"]
         table.add_row(*row)
     return table
 
 
-def p_value(p: float) -> str:
+def p_value(p: float, resamples: int | None = None) -> str:
+    """Three decimals; a bootstrap p-value at its floor, 2 / (resamples + 1) (no resample crossed zero),
+    is a bound and printed as one: ``≤0.002`` for 1,000 resamples."""
     if p is None or not math.isfinite(p):
         return "n/a"
+    if resamples is not None and p <= 2.0 / (resamples + 1) * (1 + 1e-9):
+        return f"≤{2.0 / (resamples + 1):.3f}"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 

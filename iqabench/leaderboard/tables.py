@@ -87,8 +87,8 @@ def comparison_rows(result: DatasetResult) -> tuple[list[str], list[list[str]]]:
                     continue
                 d = difference.interval
                 low, high = sorted((sign * d.low, sign * d.high))
-                row += [interval_cell(Interval(sign * d.estimate, low, high, d.level)), p_value(difference.p_value),
-                        p_value(test.p_value) if test else "n/a"]
+                row += [interval_cell(Interval(sign * d.estimate, low, high, d.level)),
+                        p_value(difference.p_value, evaluation.resamples), p_value(test.p_value) if test else "n/a"]
             rows.append(row)
     return header, rows
 
@@ -104,7 +104,7 @@ def _notes(result: DatasetResult) -> list[str]:
         f"{TOP} ✓: the best metric by SRCC and every metric whose SRCC is not significantly lower "
         f"(paired bootstrap, p ≥ {ALPHA}).",
         f"Pairwise p-values are two-sided; a bootstrap p-value cannot go below {2 / (evaluation.resamples + 1):.3f} "
-        f"with {evaluation.resamples} resamples.",
+        f"with {evaluation.resamples} resamples, and is printed ≤{2 / (evaluation.resamples + 1):.3f} there.",
     ]
     lower = [r.metric for r in result.rows if r.lower_better]
     if lower:
