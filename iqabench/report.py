@@ -95,9 +95,7 @@ def comparisons_table(evaluation: Evaluation) -> Table:
             if difference is None:
                 row += ["n/a"] * 3
                 continue
-            i = difference.interval
-            flipped = Interval(sign * i.estimate, *sorted((sign * i.low, sign * i.high)), i.level)
-            row += [cell(flipped), p_value(difference.p_value, evaluation.resamples),
+            row += [cell(difference.interval.times(sign)), p_value(difference.p_value, evaluation.resamples),
                     p_value(test.p_value) if test else "n/a"]
         table.add_row(*row)
     return table

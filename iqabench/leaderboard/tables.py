@@ -85,9 +85,7 @@ def comparison_rows(result: DatasetResult) -> tuple[list[str], list[list[str]]]:
                 if difference is None:
                     row += ["n/a"] * 3
                     continue
-                d = difference.interval
-                low, high = sorted((sign * d.low, sign * d.high))
-                row += [interval_cell(Interval(sign * d.estimate, low, high, d.level)),
+                row += [interval_cell(difference.interval.times(sign)),
                         p_value(difference.p_value, evaluation.resamples), p_value(test.p_value) if test else "n/a"]
             rows.append(row)
     return header, rows

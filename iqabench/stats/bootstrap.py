@@ -30,7 +30,9 @@ from .correlation import (
     tau_b_and_pra,
     weighted_pearson,
 )
-from .logistic import MODELS, LogisticFit, fit_logistic, mapped_plcc_rmse
+from .grouped import group_codes
+from .inputs import finite_vector, paired
+from .logistic import MODELS, PARAMETERS, LogisticFit, fit_logistic, mapped_plcc_rmse
 from .ranks import dense_ranks, lexical_order, sort_order, sorted_average_ranks
 from .resample import sample_weights
 
@@ -83,6 +85,11 @@ class Interval:
     def __str__(self) -> str:
         return f"{self.estimate:.4f} [{self.low:.4f}, {self.high:.4f}]"
 
+    def times(self, sign: int) -> "Interval":
+        """The interval of ``sign`` × the statistic (−1 turns a − b into b − a)."""
+        low, high = sorted((sign * self.low, sign * self.high))
+        return Interval(sign * self.estimate, low, high, self.level)
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -121,7 +128,7 @@ class Bootstrap:
     def interval(self, name: str, statistic: str, level: float = 0.95) -> Interval:
         """The percentile interval of ``statistic`` for metric ``name``."""
         j, s = self.names.index(name), self._column(statistic)
-        return _percentile(self.point[j, s], self.replicates[:, j, s], level)
+        return percentile_interval(self.point[j, s], self.replicates[:, j, s], level)
 
     def difference(self, a: str, b: str, statistic: str, level: float = 0.95) -> Difference:
         """``a`` minus ``b``: interval of the paired differences, and the p-value of "no difference"
@@ -129,7 +136,7 @@ class Bootstrap:
         Hinkley 1997, eq. 4.11)."""
         ja, jb, s = self.names.index(a), self.names.index(b), self._column(statistic)
         diffs = self.replicates[:, ja, s] - self.replicates[:, jb, s]
-        interval = _percentile(self.point[ja, s] - self.point[jb, s], diffs, level)
+        interval = percentile_interval(self.point[ja, s] - self.point[jb, s], diffs, level)
         diffs = diffs[np.isfinite(diffs)]
         if diffs.size == 0:
             return Difference(a, b, statistic, interval, math.nan)
@@ -138,7 +145,8 @@ class Bootstrap:
         return Difference(a, b, statistic, interval, float(p_value))
 
 
-def _percentile(estimate: float, replicates: np.ndarray, level: float) -> Interval:
+def percentile_interval(estimate: float, replicates: np.ndarray, level: float) -> Interval:
+    """``estimate`` with the central ``level`` of the finite ``replicates``; NaN bounds when none is."""
     finite = replicates[np.isfinite(replicates)]
     if finite.size == 0 or not math.isfinite(estimate):
         return Interval(float(estimate), math.nan, math.nan, level)
@@ -151,9 +159,6 @@ def bootstrap(scores, truth, *, names=None, statistics=("srcc", "plcc", "krcc", 
               resamples: int = 1000, seed: int = 0, groups=None, model: str = "vqeg4") -> Bootstrap:
     """Paired bootstrap of ``statistics`` for every row of ``scores`` ((m, n), already signed) against
     ``truth`` (n). With ``groups`` (n labels), whole groups are resampled."""
-    from .grouped import group_codes
-    from .inputs import finite_vector, paired
-
     xs = np.atleast_2d(np.asarray(scores, dtype=np.float64))
     names = tuple(names) if names is not None else tuple(f"metric {j}" for j in range(xs.shape[0]))
     unknown = sorted(set(statistics) - set(STATISTICS))
@@ -176,8 +181,9 @@ def bootstrap(scores, truth, *, names=None, statistics=("srcc", "plcc", "krcc", 
     y_dense, n_y = dense_ranks(y, y_order)
     x_orders = np.ascontiguousarray([sort_order(x) for x in xs])
     x_lex = np.ascontiguousarray([lexical_order(x, y) for x in xs])
-    k = 4 if model == "vqeg4" else 5
-    mappings = np.full((xs.shape[0], k), np.nan)
+    if model not in MODELS:
+        raise ValueError(f"unknown logistic model {model!r}; choose one of {sorted(MODELS)}")
+    mappings = np.full((xs.shape[0], PARAMETERS[model]), np.nan)
     x_std = np.zeros_like(xs)
     y_scale = float(y.std()) or 1.0
     y_std = (y - y.mean()) / y_scale

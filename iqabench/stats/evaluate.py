@@ -16,7 +16,8 @@ from itertools import combinations
 
 import numpy as np
 
-from .bootstrap import Bootstrap, Difference, Interval, bootstrap
+from .bootstrap import Bootstrap, Difference, Interval, bootstrap, percentile_interval
+from .correlation import plcc, srcc
 from .grouped import GROUP_STATISTICS, group_mean_replicates, grouped
 from .inputs import signed, undefined_reason
 from .logistic import PARAMETERS, LogisticFit
@@ -161,10 +162,7 @@ def _add_grouped(result: MetricEvaluation, pred, truth, group_of, group_by, resa
     replicates = group_mean_replicates(np.ascontiguousarray(g.per_group), resamples, seed)
     for key in GROUPED_LABELS:
         column = GROUP_STATISTICS.index(key)
-        tail = (1.0 - level) / 2.0 * 100.0
-        finite = replicates[:, column][np.isfinite(replicates[:, column])]
-        low, high = np.percentile(finite, [tail, 100 - tail]) if finite.size else (math.nan, math.nan)
-        result.intervals[f"{key}/{group_by}"] = Interval(g.values[key], float(low), float(high), level)
+        result.intervals[f"{key}/{group_by}"] = percentile_interval(g.values[key], replicates[:, column], level)
         if g.undefined[key]:
             result.notes.append(f"{result.name}: {key.upper()} undefined in {g.undefined[key]} {group_by}(s) "
                                 "with constant scores, left out of the mean")
@@ -185,14 +183,10 @@ def _compare(a: MetricScores, b: MetricScores, labels, higher_better, statistics
 
 
 def _steiger(pa, pb, truth) -> TestResult:
-    from .correlation import srcc
-
     return steiger_test(srcc(pa, truth), srcc(pb, truth), srcc(pa, pb), truth.size)
 
 
 def _mapped_tests(boot: Bootstrap, pa, pb, truth, model) -> tuple[TestResult | None, TestResult | None]:
-    from .correlation import plcc
-
     fa, fb = boot.fits[boot.names[0]], boot.fits[boot.names[1]]
     if not (fa.converged and fb.converged):
         return None, None
