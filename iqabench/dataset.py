@@ -1,21 +1,27 @@
 """The dataset contract: cards (one TOML per dataset), samples, and label validation.
 
 A :class:`DatasetSpec` pairs a :class:`DatasetCard` with a reader, a function that turns a root
-folder into a list of :class:`Sample`. :func:`open_dataset` runs the reader, validates the labels
-and splits the samples into those whose image files exist and those that are missing.
+folder into a :class:`ReadResult`: the samples, the label file it actually read and what its groups
+are. :func:`open_dataset` runs the reader, validates the labels and splits the samples into those
+whose image files exist and those that are missing (one ``stat`` per file, kept for hashing).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
+import stat as stat_mode
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from . import settings
 from .errors import DatasetError
+from .hashing import file_sha256
 
 
 @dataclass(frozen=True)
@@ -41,10 +47,9 @@ class DatasetCard:
     kind: str = "NR"
     label_file: str | None = None
     mos_range: tuple[float, float] | None = None
-    higher_better: bool = True
+    #: the direction of the labels: true for DMOS (a lower score is a better image), as on metrics.
+    lower_better: bool = False
     expected_images: int | None = None
-    splits: tuple[str, ...] = ()
-    group_by: str | None = None
     homepage: str = ""
     download: str = ""
     layout: str = ""
@@ -62,8 +67,6 @@ class DatasetCard:
             raise DatasetError(f"dataset card {path}: unknown keys {unknown}; known keys are {sorted(known)}")
         if "mos_range" in data:
             data["mos_range"] = tuple(float(v) for v in data["mos_range"])
-        if "splits" in data:
-            data["splits"] = tuple(data["splits"])
         try:
             return cls(**data)
         except TypeError as exc:
@@ -71,10 +74,7 @@ class DatasetCard:
 
     def default_root(self) -> Path:
         """``$IQABENCH_DATA/<name>`` when set, else ``~/.cache/iqabench/data/<name>``."""
-        base = os.environ.get("IQABENCH_DATA")
-        if base:
-            return Path(base).expanduser() / self.name
-        return Path.home() / ".cache" / "iqabench" / "data" / self.name
+        return settings.data_dir() / self.name
 
     def how_to_get(self, root: Path) -> str:
         """The paragraph printed when the dataset is not found at ``root``."""
@@ -92,8 +92,18 @@ class DatasetCard:
         return "\n".join(lines)
 
 
-#: reader(card, root, options) -> samples. Raises DatasetError when the root is not in the card's layout.
-Reader = Callable[[DatasetCard, Path, dict], list[Sample]]
+@dataclass(frozen=True)
+class ReadResult:
+    """What a reader found: the samples, the label file it read (None when the reader makes the labels
+    itself), and what a sample's group is (``"reference"``, ``"photo"``; None when there are no groups)."""
+
+    samples: list[Sample]
+    label_file: Path | None = None
+    group_by: str | None = None
+
+
+#: reader(card, root, options) -> ReadResult. Raises DatasetError when the root is not in the card's layout.
+Reader = Callable[[DatasetCard, Path, dict], ReadResult]
 
 
 @dataclass(frozen=True)
@@ -110,17 +120,32 @@ class DatasetSpec:
 
 @dataclass
 class Dataset:
-    """A dataset opened at a root: the samples present, and those whose files are missing."""
+    """A dataset opened at a root: the samples present, those whose files are missing, the label file
+    read (with its sha256), the grouping, and the ``stat`` of every file found (for content hashes)."""
 
     card: DatasetCard
     root: Path
     samples: list[Sample]
     missing: list[Sample]
     label_file: Path | None = None
+    label_file_sha256: str | None = None
+    group_by: str | None = None
+    file_stats: dict[Path, os.stat_result] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return self.card.name
+
+    @property
+    def labelled(self) -> bool:
+        return any(s.mos is not None for s in self.samples)
+
+    def labels_id(self) -> str:
+        """The identity of this label set: a hash of every sample's id, MOS, std, group and split (so two
+        label files of one dataset are two label sets in the store, and the same labels are one)."""
+        rows = sorted([s.id, s.mos, s.std, s.group, s.split] for s in self.samples + self.missing)
+        canonical = json.dumps([self.group_by, rows], separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -> None:
@@ -131,7 +156,7 @@ def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -
             f"{source}: {len(duplicates)} image(s) labelled more than once, first: {duplicates[:5]}. "
             "Each image must have exactly one label row; fix or deduplicate the label file."
         )
-    if card.label_file is None and card.format == "folder":
+    if all(s.mos is None for s in samples) and card.label_file is None:
         return
     unlabelled = [s.id for s in samples if s.mos is None]
     if unlabelled:
@@ -165,11 +190,31 @@ def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | No
     root = Path(root).expanduser() if root is not None else card.default_root()
     if not root.exists() and not card.options.get("materialise"):
         raise DatasetError(card.how_to_get(root))
-    samples = spec.reader(card, root, dict(options or {}))
-    validate_labels(card, samples, f"dataset {card.name!r} at {root}")
+    result = spec.reader(card, root, dict(options or {}))
+    if not isinstance(result, ReadResult):
+        raise DatasetError(f"the reader of dataset {card.name!r} returned {type(result).__name__}; "
+                           "a reader returns iqabench.dataset.ReadResult(samples, label_file, group_by)")
+    validate_labels(card, result.samples, f"dataset {card.name!r} at {root}")
+    stats: dict[Path, os.stat_result] = {}
     present, missing = [], []
-    for sample in samples:
-        files_exist = sample.path.is_file() and (sample.ref_path is None or sample.ref_path.is_file())
+    for sample in result.samples:
+        files_exist = _stat_file(sample.path, stats) and (sample.ref_path is None or _stat_file(sample.ref_path, stats))
         (present if files_exist else missing).append(sample)
-    label_file = Path(root / card.label_file) if card.label_file else None
-    return Dataset(card=card, root=root, samples=present, missing=missing, label_file=label_file)
+    label_file = result.label_file
+    return Dataset(card=card, root=root, samples=present, missing=missing, label_file=label_file,
+                   label_file_sha256=file_sha256(label_file) if label_file else None, group_by=result.group_by,
+                   file_stats=stats)
+
+
+def _stat_file(path: Path, stats: dict[Path, os.stat_result]) -> bool:
+    """Whether ``path`` is a regular file; its ``stat`` is kept in ``stats`` (looked up once per path)."""
+    if path in stats:
+        return True
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    if not stat_mode.S_ISREG(found.st_mode):
+        return False
+    stats[path] = found
+    return True

@@ -27,3 +27,16 @@ class ImageError(IqabenchError):
 
 class StatisticsInputError(IqabenchError, ValueError):
     """Scores or labels that no statistic can use: NaN or infinite values, unpaired lengths."""
+
+
+class Problems(IqabenchError):
+    """Several problems found before a run could start, reported together."""
+
+    def __init__(self, problems: list[IqabenchError]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+    @property
+    def usage(self) -> bool:
+        """True when one of them is a usage error (exit 2); otherwise the run could not start (exit 3)."""
+        return any(isinstance(p, UsageError) for p in self.problems)

@@ -18,3 +18,9 @@ def register_metrics(register):
 @hookspec
 def register_datasets(register):
     """Register datasets: call ``register(dataset_spec)`` once per :class:`iqabench.DatasetSpec`."""
+
+
+def names() -> list[str]:
+    """Every hook declared here (used by messages and by the test that each hook is tested)."""
+    marker = f"{PROJECT}_spec"  # the attribute pluggy's HookspecMarker sets on a hook spec
+    return sorted(name for name, value in globals().items() if hasattr(value, marker))

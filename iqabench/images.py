@@ -40,27 +40,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .errors import ImageError, UsageError
+from . import settings
+from .errors import ImageError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "load_image"]
-
-
-def _max_pixels_from_env() -> int:
-    """IQABENCH_MAX_PIXELS when set, else 100 megapixels."""
-    value = os.environ.get("IQABENCH_MAX_PIXELS", "").strip()
-    if not value:
-        return 100_000_000
-    try:
-        pixels = int(value)
-    except ValueError:
-        pixels = 0
-    if pixels < 1:
-        raise UsageError(f"IQABENCH_MAX_PIXELS={value!r} is not a positive whole number of pixels (e.g. 200000000)")
-    return pixels
-
-
-#: the largest image, in pixels, load_image accepts unless told otherwise.
-DEFAULT_MAX_PIXELS = _max_pixels_from_env()
+__all__ = ["load_image"]
 
 #: modes decoded from their own values rather than through convert("RGB"): mode -> full scale.
 _HIGH_DEPTH = {"I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I": 65535, "F": 1}
@@ -73,9 +56,12 @@ _saved_limit: int | None = None
 
 
 def load_image(
-    path: str | os.PathLike, channels: int = 3, max_pixels: int = DEFAULT_MAX_PIXELS, min_size: int = 1
+    path: str | os.PathLike, channels: int = 3, max_pixels: int | None = None, min_size: int = 1
 ) -> torch.Tensor:
-    """Decode and validate one image file; float32 (channels, H, W) in [0, 1] (rules: module docstring)."""
+    """Decode and validate one image file; float32 (channels, H, W) in [0, 1] (rules: module docstring).
+
+    ``max_pixels`` defaults to :func:`iqabench.settings.max_pixels` (``IQABENCH_MAX_PIXELS``, 100 megapixels)."""
+    max_pixels = max_pixels if max_pixels is not None else settings.max_pixels()
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, not {channels!r}")
     try:

@@ -1,7 +1,8 @@
 """The metric contract: what every metric plugin provides and what the harness relies on.
 
-A metric is built cheaply (so that ``iqabench list`` can show it), loads its weights in
-:meth:`Metric.load`, and scores batches of decoded images with :meth:`Metric.score_batch`.
+A metric is built cheaply (so that ``iqabench list`` can show it), declares its identity without
+loading anything (:meth:`Metric.identity`), loads its weights in :meth:`Metric.load`, and scores
+batches of decoded images with :meth:`Metric.score_batch`. Importing this module does not import torch.
 """
 
 from __future__ import annotations
@@ -10,11 +11,17 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal, Sequence
 
-import torch
+from .hashing import file_sha256
+
+if TYPE_CHECKING:
+    import torch
 
 Kind = Literal["NR", "FR"]
+#: the weights hash of a metric that uses no weight file.
+NO_WEIGHTS = "none"
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,32 @@ class Availability:
 
     ok: bool
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a stored score is keyed by (DESIGN.md, "The way data flows"): the registered name, the hash
+    of the declared configuration, and the hash of the declared weight files' sha256s.
+
+    ``weights_hash`` is None when the weight files are known only once the metric loads (then the
+    runner loads it before asking the store what is missing)."""
+
+    name: str
+    config: dict
+    config_hash: str
+    weights: dict[str, str] | None
+    weights_hash: str | None
+
+
+def hash_json(value) -> str:
+    """sha256 of the canonical JSON of ``value``, first 16 hex digits."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def weights_hash(files: dict[str, str]) -> str:
+    """One hash over {file name: sha256} (:data:`NO_WEIGHTS` for none)."""
+    return hash_json(files) if files else NO_WEIGHTS
 
 
 class Metric:
@@ -35,6 +68,7 @@ class Metric:
 
     name: ClassVar[str] = ""
     kind: ClassVar[Kind] = "NR"
+    #: the direction of the scores; datasets declare the direction of their labels the same way.
     lower_better: ClassVar[bool] = False
     score_range: ClassVar[tuple[float | None, float | None]] = (None, None)
     description: ClassVar[str] = ""
@@ -53,31 +87,38 @@ class Metric:
 
     # -- identity -------------------------------------------------------------------------
     def config(self) -> dict:
-        """Everything that changes the scores, as JSON-serialisable values."""
-        return {"class": f"{type(self).__module__}.{type(self).__qualname__}", "version": self.version}
+        """Everything that changes the scores, as JSON-serialisable values: the name, the version and
+        every parameter. Subclasses with parameters extend it (``{**super().config(), "scale": 2}``);
+        where the class lives is not part of it, so moving a class keeps its stored scores."""
+        return {"name": self.name, "version": self.version}
 
     def config_hash(self) -> str:
         """sha256 of the canonical JSON of :meth:`config`, first 16 hex digits."""
-        canonical = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        return hash_json(self.config())
 
-    def weights_hash(self) -> str:
-        """One sha256 over the loaded weight files ("none" for a weight-free metric)."""
-        if not self.weights:
-            return "none"
-        canonical = json.dumps(self.weights, sort_keys=True)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    def weight_files(self) -> dict[str, Path] | None:
+        """The weight files :meth:`load` will read, found without loading (through :mod:`iqabench.weights`):
+        {} for a weight-free metric, None when they are known only once it loads (or one is still to be
+        downloaded)."""
+        return {}
+
+    def identity(self) -> Identity:
+        """The key of this metric's stored scores, computed without loading the model."""
+        files = self.weight_files()
+        declared = None if files is None else {name: file_sha256(path) for name, path in files.items()}
+        return Identity(self.name, self.config(), self.config_hash(), declared,
+                        None if declared is None else weights_hash(declared))
 
     # -- life cycle -----------------------------------------------------------------------
     def availability(self) -> Availability:
         """Cheap check, without loading anything large: can :meth:`load` succeed here?"""
         return Availability(True)
 
-    def load(self, device: torch.device) -> None:
+    def load(self, device: "torch.device") -> None:
         """Load weights and move to ``device``. Raise :class:`iqabench.errors.WeightsError` if absent."""
 
     def score_batch(
-        self, images: Sequence[torch.Tensor], refs: Sequence[torch.Tensor] | None = None
+        self, images: Sequence["torch.Tensor"], refs: Sequence["torch.Tensor"] | None = None
     ) -> Sequence[float]:
         """One float per image, in order. Raise to fail the batch; the runner then retries per image."""
         raise NotImplementedError(f"metric {self.name!r} does not implement score_batch")

@@ -1,28 +1,35 @@
-"""The plugin manager: loads entry points of the group ``iqabench`` and collects metrics and datasets.
+"""The plugin manager: the built-in plugins (by import) and third-party ones (entry points of the group
+``iqabench``), and the :class:`Registry` of what they register.
 
-Built-in plugins are registered through the same entry-point group a third-party package uses.
-``IQABENCH_PLUGINS`` (comma-separated entry-point names) loads only those;
-``IQABENCH_DISABLE_PLUGINS`` skips those. A plugin that fails to import is recorded with its
-error and the rest still load. Two plugins registering one name is a :class:`PluginError`.
+Built-ins are imported by module name (:data:`BUILTIN_PLUGINS`), so a source checkout has them without
+being installed; third-party plugins come from entry points. ``IQABENCH_PLUGINS`` (comma-separated
+plugin names) loads only those, ``IQABENCH_DISABLE_PLUGINS`` skips those. Hooks are called through
+pluggy, one plugin at a time, so that a plugin that fails to import, implements a hook that does not
+exist (a misspelling), registers something that is not a metric, or whose hook raises is recorded as
+broken with its error, and the others load. A metric named ``<namespace>:<name>`` (``pyiqa:ssim``)
+belongs to a namespace: listings show it only when asked.
 """
 
 from __future__ import annotations
 
-import os
+import importlib
 import traceback
 from dataclasses import dataclass, field
-from functools import cached_property
 from importlib.metadata import entry_points
 from types import ModuleType
 
 import pluggy
 
-from . import hookspecs
+from . import __version__, hookspecs, settings
 from .dataset import DatasetSpec
 from .errors import PluginError, UsageError
 from .metric import Metric
 
 ENTRY_POINT_GROUP = "iqabench"
+#: plugin name -> module of the plugins that ship with iqabench.
+BUILTIN_PLUGINS = {"datasets": "iqabench_datasets.plugin", "pyiqa": "iqabench_pyiqa.plugin"}
+#: hook name -> what it registers.
+REGISTERS = {"register_metrics": "metric", "register_datasets": "dataset"}
 
 
 @dataclass(frozen=True)
@@ -55,118 +62,150 @@ class Registry:
         except KeyError:
             raise UsageError(_unknown("dataset", name, self.datasets, self.broken)) from None
 
+    def plugin_of(self, kind: str, name: str) -> str:
+        """``"<plugin> (<distribution> <version>)"`` of what registered a metric or dataset."""
+        owner = self.owners[(kind, name)]
+        return f"{owner} ({self.versions.get(owner, 'version unknown')})"
+
+
+def namespace_of(name: str) -> str | None:
+    """``"pyiqa"`` for ``"pyiqa:ssim"``; None for a plain name."""
+    head, colon, _ = name.partition(":")
+    return head if colon else None
+
+
+def listed_names(known) -> tuple[list[str], dict[str, int]]:
+    """The plain names, sorted, and how many names each namespace holds."""
+    plain, namespaces = [], {}
+    for name in sorted(known):
+        namespace = namespace_of(name)
+        if namespace is None:
+            plain.append(name)
+        else:
+            namespaces[namespace] = namespaces.get(namespace, 0) + 1
+    return plain, namespaces
+
 
 def _unknown(what: str, name: str, known: dict, broken: list[BrokenPlugin]) -> str:
-    listed = [n for n in sorted(known) if not n.startswith("pyiqa:")]
-    extra = len(known) - len(listed)
-    message = f"Unknown {what} {name!r}. Known {what}s: {', '.join(listed) or '(none)'}"
-    if extra:
-        message += f" and {extra} more as pyiqa:<name> (iqabench list {what}s --all)"
+    plain, namespaces = listed_names(known)
+    message = f"Unknown {what} {name!r}. Known {what}s: {', '.join(plain) or '(none)'}"
+    for namespace, count in namespaces.items():
+        message += f" and {count} more as {namespace}:<name> (iqabench list {what}s --all)"
     message += "."
     if broken:
         message += " Plugins that failed to load: " + "; ".join(f"{b.name} ({b.error})" for b in broken)
     return message
 
 
-def _names_from_env(variable: str) -> set[str] | None:
-    value = os.environ.get(variable)
-    if value is None:
-        return None
-    return {part.strip() for part in value.split(",") if part.strip()}
-
-
 class PluginManager:
-    """Wraps a :class:`pluggy.PluginManager`; :attr:`registry` is built on first use."""
+    """Wraps a :class:`pluggy.PluginManager`; :attr:`registry` is built on first use.
 
-    def __init__(self, load_entry_points: bool = True) -> None:
+    ``discover=False`` loads neither the built-ins nor entry points (tests register their own plugins).
+    """
+
+    def __init__(self, discover: bool = True) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.broken: list[BrokenPlugin] = []
         self.versions: dict[str, str] = {}
-        if load_entry_points:
+        self._registry: Registry | None = None
+        if discover:
+            self._load_builtins()
             self._load_entry_points()
 
+    def _wanted(self, name: str) -> bool:
+        only = settings.plugin_names(settings.PLUGINS_ENV)
+        disabled = settings.plugin_names(settings.DISABLE_PLUGINS_ENV) or set()
+        return (only is None or name in only) and name not in disabled and not self.pm.has_plugin(name)
+
+    def _load_builtins(self) -> None:
+        for name, module in BUILTIN_PLUGINS.items():
+            if self._wanted(name):
+                self._load(name, lambda module=module: importlib.import_module(module), f"iqabench {__version__}")
+
     def _load_entry_points(self) -> None:
-        only = _names_from_env("IQABENCH_PLUGINS")
-        disabled = _names_from_env("IQABENCH_DISABLE_PLUGINS") or set()
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if (only is not None and ep.name not in only) or ep.name in disabled:
-                continue
-            if self.pm.has_plugin(ep.name):
-                continue
-            try:
-                self.register(ep.load(), ep.name)
-            except Exception as exc:  # a broken plugin (import error, bad hook signature) spares the others
-                self.broken.append(BrokenPlugin(ep.name, f"{type(exc).__name__}: {exc}"))
-                continue
-            if ep.dist is not None:
-                self.versions[ep.name] = f"{ep.dist.name} {ep.dist.version}"
+            if self._wanted(ep.name):
+                version = f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else "version unknown"
+                self._load(ep.name, ep.load, version)
+
+    def _load(self, name: str, load, version: str) -> None:
+        try:
+            self.register(load(), name)
+        except Exception as exc:  # a broken plugin (import error, bad or misspelled hook) spares the others
+            self.broken.append(BrokenPlugin(name, f"{type(exc).__name__}: {exc}"))
+            return
+        self.versions[name] = version
 
     def register(self, plugin: ModuleType | object, name: str | None = None) -> None:
-        """Register a plugin object (a module or any object with hookimpl methods)."""
-        self.pm.register(plugin, name=name)
-        self.__dict__.pop("registry", None)
+        """Register a plugin object (a module or any object with hookimpl methods).
 
-    @cached_property
+        Raises :class:`pluggy.PluginValidationError` (and registers nothing) when it implements a hook
+        that :mod:`iqabench.hookspecs` does not declare, or with the wrong arguments."""
+        name = self.pm.register(plugin, name=name)
+        unknown = sorted(caller.name for caller in self.pm.hook.__dict__.values()
+                         if isinstance(caller, pluggy.HookCaller) and not caller.has_spec()
+                         and any(impl.plugin_name == name for impl in caller.get_hookimpls()))
+        if unknown:
+            self.pm.unregister(name=name)
+            raise pluggy.PluginValidationError(
+                plugin, f"unknown hook {', '.join(unknown)}: iqabench's hooks are {', '.join(hookspecs.names())}")
+        self.pm.check_pending()
+        self._registry = None
+
+    @property
     def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = self._collect()
+        return self._registry
+
+    def _collect(self) -> Registry:
+        """Call each hook of each plugin through pluggy; a plugin whose hook raises or registers something
+        wrong is broken, and nothing it registered is kept."""
         registry = Registry(broken=list(self.broken), versions=dict(self.versions))
-        for hook_name, table in (("register_metrics", registry.metrics), ("register_datasets", registry.datasets)):
-            kind = "metric" if hook_name == "register_metrics" else "dataset"
-            hook = getattr(self.pm.hook, hook_name)
-            for impl in hook.get_hookimpls():
-                plugin_name = impl.plugin_name
-
-                def register(item, _plugin=plugin_name, _table=table, _kind=kind):
-                    _add(registry, _table, _kind, item, _plugin)
-
-                try:
-                    impl.function(register)
-                except PluginError:
-                    raise
-                except Exception as exc:
-                    detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                    registry.broken.append(BrokenPlugin(plugin_name, f"{hook_name} failed: {detail}"))
+        tables = {"metric": registry.metrics, "dataset": registry.datasets}
+        for plugin_name, plugin in self.pm.list_name_plugin():
+            staged: list[tuple[str, object]] = []
+            try:
+                for hook_name, kind in REGISTERS.items():
+                    others = [p for n, p in self.pm.list_name_plugin() if n != plugin_name]
+                    caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+                    caller(register=lambda item, kind=kind: staged.append((kind, _checked(kind, item, plugin_name))))
+                _check_unique(registry, staged, plugin_name)
+            except Exception as exc:
+                detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                registry.broken.append(BrokenPlugin(plugin_name, detail))
+                continue
+            for kind, item in staged:
+                registry.owners[(kind, item.name)] = plugin_name
+                tables[kind][item.name] = item
         return registry
 
 
-def _add(registry: Registry, table: dict, kind: str, item, plugin: str) -> None:
+def _checked(kind: str, item, plugin: str):
     expected = Metric if kind == "metric" else DatasetSpec
     if not isinstance(item, expected):
         raise PluginError(
             f"plugin {plugin!r} registered {item!r} as a {kind}; register() takes an instance of "
             f"iqabench.{expected.__name__}"
         )
-    name = item.name
-    if not name:
+    if not item.name:
         raise PluginError(f"plugin {plugin!r} registered a {kind} without a name: {item!r}")
-    owner = registry.owners.get((kind, name))
-    if owner is not None:
-        raise PluginError(f"{kind} {name!r} is registered by two plugins: {owner!r} and {plugin!r}")
-    registry.owners[(kind, name)] = plugin
-    table[name] = item
+    return item
 
 
-_default: PluginManager | None = None
+def _check_unique(registry: Registry, staged: list[tuple[str, object]], plugin: str) -> None:
+    seen = set()
+    for kind, item in staged:
+        owner = registry.owners.get((kind, item.name)) or (plugin if (kind, item.name) in seen else None)
+        if owner is not None:
+            raise PluginError(f"{kind} {item.name!r} is registered by two plugins: {owner!r} and {plugin!r}")
+        seen.add((kind, item.name))
 
 
-def get_plugin_manager() -> PluginManager:
-    """The process-wide manager, built on first use."""
-    global _default
-    if _default is None:
-        _default = PluginManager()
-    return _default
+def load_registry() -> Registry:
+    """What the built-in and installed plugins register, from a fresh manager (no process-wide state)."""
+    return PluginManager().registry
 
 
-def reset_plugin_manager() -> None:
-    """Forget the process-wide manager (tests, or after changing IQABENCH_PLUGINS)."""
-    global _default
-    _default = None
-
-
-def hook_names() -> list[str]:
-    """Every hook declared in :mod:`iqabench.hookspecs` (used by the test that each hook is tested)."""
-    marker = f"{hookspecs.PROJECT}_spec"  # the attribute pluggy's HookspecMarker sets on a hook spec
-    return sorted(name for name, value in vars(hookspecs).items() if hasattr(value, marker))
-
-
-__all__ = ["PluginManager", "Registry", "BrokenPlugin", "get_plugin_manager", "reset_plugin_manager", "hook_names"]
+__all__ = ["BUILTIN_PLUGINS", "BrokenPlugin", "PluginManager", "Registry", "load_registry", "namespace_of"]

@@ -1,9 +1,14 @@
 """Scores the samples of one dataset with one metric, storing every result as it goes.
 
-The runner asks the store which samples are already scored, decodes only the others in
-DataLoader workers, scores them in batches on the device, and commits each batch. A batch that
-raises is retried image by image, so one bad image fails alone; NaN is a failure, never a score.
-Nothing is dropped silently: the summary counts scored, skipped, missing and failed samples.
+:func:`hash_samples` finds each sample's content hash (one store lookup per 500 files, using the
+``stat`` taken when the dataset was opened). :func:`run_metric` then asks the store which samples the
+metric's identity (:meth:`iqabench.Metric.identity`, known without loading) still lacks; only when
+some are pending does it load the model and decode those samples, score them in batches on the
+device, and commit each batch in one transaction. A batch that raises is retried image by image, so
+one bad image fails alone; NaN is a failure, never a score. Nothing is dropped silently: the summary
+counts scored, stored, missing and failed samples.
+
+torch is imported only when there is something to score.
 """
 
 from __future__ import annotations
@@ -14,18 +19,16 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-import torch
-from torch.utils.data import DataLoader
-from torch.utils.data import Dataset as TorchDataset
-
-from . import __version__
+from . import __version__, settings
 from .dataset import Dataset, Sample
-from .errors import DatasetError, IqabenchError
-from .images import DEFAULT_MAX_PIXELS, load_image
-from .metric import Metric, check_score
-from .store import ScoreKey, ScoreStore
+from .errors import DatasetError, IqabenchError, UsageError
+from .metric import Identity, Metric, check_score, weights_hash
+from .store import SampleHashes, ScoreKey, ScoreStore, StoredScore, pair_hash
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -41,28 +44,30 @@ class RunOptions:
 
 @dataclass
 class RunSummary:
+    """What one run of one metric did: scored now, found stored, missing, failed (now or before)."""
+
     metric: str
     dataset: str
-    run_id: int
+    run_id: int | None
     total: int
     scored: int = 0
-    skipped: int = 0
+    stored: int = 0
     missing: int = 0
     failed: int = 0
     seconds: float = 0.0
-    device: str = "cpu"
+    device: str = "none (nothing to score)"
     failures: list[tuple[str, str]] = field(default_factory=list)
     missing_ids: list[str] = field(default_factory=list)
-    #: sample id -> score of every sample scored now or earlier (the input of the statistics).
-    scores: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.failed == 0 and self.missing == 0
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(name: str) -> "torch.device":
     """``auto`` is cuda when a GPU is present, else cpu."""
+    import torch
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
@@ -70,9 +75,49 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def default_workers() -> int:
-    """Decoding workers: one per spare core, at most 4; none on a single core."""
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+def default_workers(cores: int | None = None) -> int:
+    """Decoding worker processes: none below four cores (the main process decodes, and a worker would
+    compete with the metric for the cores), else a quarter of them, at most 4."""
+    cores = cores or os.cpu_count() or 1
+    return 0 if cores < 4 else min(4, cores // 4)
+
+
+def scoring_threads(workers: int, cores: int | None = None) -> int:
+    """torch's intra-op threads for scoring: the cores the decoding workers leave, at least one, so that
+    threads plus decoding processes never exceed the cores."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores - workers)
+
+
+def check_compatible(metric: Metric, dataset: Dataset, options: RunOptions) -> None:
+    """Refuse, before anything runs, a dataset with missing images (without --allow-missing) or a
+    full-reference metric on a dataset without references."""
+    if dataset.missing and not options.allow_missing:
+        first = ", ".join(s.id for s in dataset.missing[:5])
+        raise DatasetError(
+            f"{len(dataset.missing)} of {len(dataset.missing) + len(dataset.samples)} images of dataset "
+            f"{dataset.name!r} are missing under {dataset.root} (first: {first}). Complete the download, "
+            "or pass --allow-missing to score the images that are present (the summary records how many were missing)."
+        )
+    if metric.kind == "FR" and dataset.card.kind != "FR":
+        raise UsageError(
+            f"{metric.name} is a full-reference metric and dataset {dataset.name!r} has no reference images; "
+            "choose a no-reference metric or a full-reference dataset"
+        )
+
+
+def selected(dataset: Dataset, options: RunOptions) -> list[Sample]:
+    """The samples a run scores: those present, the first ``limit`` of them when a limit is set."""
+    return dataset.samples[: options.limit] if options.limit is not None else dataset.samples
+
+
+def hash_samples(store: ScoreStore, dataset: Dataset, samples: Sequence[Sample]) -> dict[str, SampleHashes]:
+    """Content hashes of ``samples`` (and of each with its reference), by sample id."""
+    paths = {s.path for s in samples} | {s.ref_path for s in samples if s.ref_path is not None}
+    stats = {path: dataset.file_stats[path] if path in dataset.file_stats else os.stat(path) for path in paths}
+    digests = store.content_hashes(stats)
+    return {s.id: SampleHashes(digests[s.path], pair_hash(digests[s.path], digests[s.ref_path])
+                               if s.ref_path is not None else None) for s in samples}
 
 
 @dataclass(frozen=True)
@@ -80,44 +125,116 @@ class Decoded:
     """A decoded sample, or the reason it could not be decoded."""
 
     index: int
-    image: torch.Tensor | None
-    ref: torch.Tensor | None
+    image: "torch.Tensor | None"
+    ref: "torch.Tensor | None"
     error: str | None
 
 
-class _DecodeDataset(TorchDataset):
-    """Decodes pending samples in DataLoader workers; failures travel as data, not exceptions."""
+def run_metric(
+    metric: Metric,
+    dataset: Dataset,
+    store: ScoreStore,
+    options: RunOptions,
+    *,
+    hashes: Mapping[str, SampleHashes] | None = None,
+    labels_id: str | None = None,
+    plugin_versions: dict[str, str] | None = None,
+    progress=None,
+) -> RunSummary:
+    """Score every sample of ``dataset`` that ``store`` lacks for ``metric``; see the module docstring.
 
-    def __init__(self, samples: Sequence[Sample], metric: Metric, max_pixels: int) -> None:
-        self.samples = samples
-        self.channels = metric.channels
-        self.min_size = metric.min_size
-        self.needs_ref = metric.kind == "FR"
-        self.max_pixels = max_pixels
+    ``hashes`` are the samples' content hashes (:func:`hash_samples`; computed when not given).
+    ``progress`` is an optional :class:`rich.progress.Progress` that gets one task for this run.
+    """
+    check_compatible(metric, dataset, options)
+    samples = selected(dataset, options)
+    hashes = hashes if hashes is not None else hash_samples(store, dataset, samples)
+    content = [hashes[s.id].for_kind(metric.kind) for s in samples]
+    identity = metric.identity()
+    device = None
+    if identity.weights_hash is None:  # weight files known only once loaded: load first
+        device = _load(metric, options)
+        identity = _loaded_identity(identity, metric)
+    key = ScoreKey(metric.name, identity.config_hash, identity.weights_hash, dataset.name)
+    stored = store.stored(key)
+    pending = [i for i, (s, h) in enumerate(zip(samples, content))
+               if (s.id, h) not in stored or (options.retry_failed and stored[(s.id, h)].error is not None)]
+    summary = RunSummary(metric=metric.name, dataset=dataset.name, run_id=None,
+                         total=len(samples) + len(dataset.missing), stored=len(samples) - len(pending),
+                         missing=len(dataset.missing), missing_ids=[s.id for s in dataset.missing])
+    _count_stored_failures(summary, stored, samples, content, options)
+    if not pending:
+        return summary
+    if device is None:
+        device = _load(metric, options)
+        _check_declared_weights(identity, metric)
+    summary.device = str(device)
+    summary.run_id = store.begin_run(
+        key, metric_config=identity.config, weights=identity.weights or {}, dataset_root=str(dataset.root.resolve()),
+        device=str(device), host=socket.gethostname(), versions=_versions(plugin_versions), labels_id=labels_id)
+    _score_pending(metric, [samples[i] for i in pending], [content[i] for i in pending], key, store, options,
+                   summary, progress)
+    return summary
 
-    def __len__(self) -> int:
-        return len(self.samples)
 
-    def __getitem__(self, index: int) -> Decoded:
-        sample = self.samples[index]
-        try:
-            image = load_image(sample.path, self.channels, self.max_pixels, self.min_size)
-            ref = None
-            if self.needs_ref:
-                if sample.ref_path is None:
-                    raise IqabenchError("full-reference metric, but this sample has no reference image")
-                ref = load_image(sample.ref_path, self.channels, self.max_pixels, self.min_size)
-                if ref.shape != image.shape:
-                    raise IqabenchError(
-                        f"reference {tuple(ref.shape)} and distorted {tuple(image.shape)} image sizes differ"
-                    )
-        except IqabenchError as exc:
-            return Decoded(index, None, None, str(exc))
-        return Decoded(index, image, ref, None)
+def _load(metric: Metric, options: RunOptions) -> "torch.device":
+    device = resolve_device(options.device)
+    metric.load(device)
+    return device
 
 
-def _collate(items: list[Decoded]) -> list[Decoded]:
-    return items
+def _loaded_identity(identity: Identity, metric: Metric) -> Identity:
+    files = dict(metric.weights)
+    return Identity(identity.name, identity.config, identity.config_hash, files, weights_hash(files))
+
+
+def _check_declared_weights(identity: Identity, metric: Metric) -> None:
+    """A metric that declared its weight files must load exactly those (else its scores are mis-keyed)."""
+    if metric.weights and metric.weights != identity.weights:
+        raise IqabenchError(
+            f"metric {metric.name!r} declared the weight files {identity.weights} but loaded {metric.weights}; "
+            "its weight_files() must name exactly what load() reads")
+
+
+def _score_pending(metric: Metric, pending: list[Sample], content: list[str], key: ScoreKey, store: ScoreStore,
+                   options: RunOptions, summary: RunSummary, progress) -> None:
+    started = time.perf_counter()
+    status = "interrupted"
+    task = progress.add_task(f"{metric.name} on {summary.dataset}", total=len(pending)) if progress else None
+    try:
+        for batch in _batches(pending, metric, options):
+            batch_started = time.perf_counter()
+            results = score_decoded(metric, batch)
+            per_image = (time.perf_counter() - batch_started) / len(batch)
+            rows = []
+            for index, (score, error) in sorted(results.items()):
+                rows.append((pending[index].id, content[index], score, error, per_image))
+                if error is None:
+                    summary.scored += 1
+                else:
+                    summary.failed += 1
+                    summary.failures.append((pending[index].id, error))
+            store.add_scores(key, summary.run_id, rows)
+            if progress is not None:
+                progress.advance(task, len(rows))
+        status = "completed"
+    finally:
+        summary.seconds = time.perf_counter() - started
+        store.end_run(summary.run_id, status=status, total=summary.total, scored=summary.scored,
+                      stored=summary.stored, missing=summary.missing, failed=summary.failed)
+
+
+def _count_stored_failures(summary: RunSummary, stored: dict[tuple[str, str], StoredScore], samples, content,
+                           options: RunOptions) -> None:
+    """A failure an earlier run stored still counts as a failure, unless it is retried now."""
+    if options.retry_failed:
+        return
+    for sample, digest in zip(samples, content):
+        previous = stored.get((sample.id, digest))
+        if previous is not None and previous.error is not None:
+            summary.failed += 1
+            summary.stored -= 1
+            summary.failures.append((sample.id, f"{previous.error} (stored by an earlier run)"))
 
 
 def _failure(exc: BaseException) -> str:
@@ -125,6 +242,8 @@ def _failure(exc: BaseException) -> str:
 
 
 def _score(metric: Metric, items: list[Decoded]) -> list:
+    import torch
+
     refs = [d.ref for d in items] if metric.kind == "FR" else None
     with torch.inference_mode():
         scores = list(metric.score_batch([d.image for d in items], refs))
@@ -156,129 +275,28 @@ def score_decoded(metric: Metric, batch: list[Decoded]) -> dict[int, tuple[float
     return results
 
 
-def _content_hash(store: ScoreStore, sample: Sample, metric: Metric) -> str:
-    """The image's sha256; for a full-reference metric, the distorted and reference hashes together."""
-    digest = store.content_hash(sample.path)
-    if metric.kind == "FR" and sample.ref_path is not None:
-        digest = f"{digest[:32]}{store.content_hash(sample.ref_path)[:32]}"
-    return digest
-
-
-def run_metric(
-    metric: Metric,
-    dataset: Dataset,
-    store: ScoreStore,
-    options: RunOptions,
-    *,
-    plugin_versions: dict[str, str] | None = None,
-    progress=None,
-) -> RunSummary:
-    """Score every sample of ``dataset`` not yet in ``store`` with ``metric``; see the module docstring.
-
-    ``progress`` is an optional :class:`rich.progress.Progress` that gets one task for this run.
-    """
-    if dataset.missing and not options.allow_missing:
-        first = ", ".join(s.id for s in dataset.missing[:5])
-        raise DatasetError(
-            f"{len(dataset.missing)} of {len(dataset.missing) + len(dataset.samples)} images of dataset "
-            f"{dataset.name!r} are missing under {dataset.root} (first: {first}). Complete the download, "
-            "or pass --allow-missing to score the images that are present (the summary records how many were missing)."
-        )
-    if metric.kind == "FR" and dataset.card.kind != "FR":
-        raise IqabenchError(
-            f"{metric.name} is a full-reference metric and dataset {dataset.name!r} has no reference images"
-        )
-    samples = dataset.samples[: options.limit] if options.limit is not None else dataset.samples
-    device = resolve_device(options.device)
-    metric.load(device)
-    key = ScoreKey(metric.name, metric.config_hash(), metric.weights_hash(), dataset.name)
-
-    store.put_labels(dataset.name, samples)
-    hashes = [_content_hash(store, s, metric) for s in samples]
-    stored = store.stored(key)
-    pending_indices = [
-        i
-        for i, (s, h) in enumerate(zip(samples, hashes))
-        if (s.id, h) not in stored or (options.retry_failed and stored[(s.id, h)].error is not None)
-    ]
-    summary = RunSummary(
-        metric=metric.name,
-        dataset=dataset.name,
-        run_id=store.begin_run(
-            key,
-            metric_config=metric.config(),
-            weights=metric.weights,
-            dataset_root=str(dataset.root),
-            device=str(device),
-            host=socket.gethostname(),
-            versions=_versions(plugin_versions),
-        ),
-        total=len(samples) + len(dataset.missing),
-        skipped=len(samples) - len(pending_indices),
-        missing=len(dataset.missing),
-        device=str(device),
-        missing_ids=[s.id for s in dataset.missing],
-    )
-    pending = [samples[i] for i in pending_indices]
-    started = time.perf_counter()
-    status = "interrupted"
-    task = progress.add_task(f"{metric.name} on {dataset.name}", total=len(pending)) if progress else None
-    try:
-        for batch in _batches(pending, metric, options):
-            batch_started = time.perf_counter()
-            results = score_decoded(metric, batch)
-            per_image = (time.perf_counter() - batch_started) / len(batch)
-            rows = []
-            for index, (score, error) in sorted(results.items()):
-                sample = pending[index]
-                rows.append((sample.id, hashes[pending_indices[index]], score, error, per_image))
-                if error is None:
-                    summary.scored += 1
-                    summary.scores[sample.id] = score
-                else:
-                    summary.failed += 1
-                    summary.failures.append((sample.id, error))
-            store.add_scores(key, summary.run_id, rows)
-            if progress is not None:
-                progress.advance(task, len(rows))
-        status = "completed"
-    finally:
-        summary.seconds = time.perf_counter() - started
-        _collect_stored(summary, stored, samples, hashes, options)
-        store.end_run(
-            summary.run_id, status=status, total=summary.total, scored=summary.scored,
-            skipped=summary.skipped, missing=summary.missing, failed=summary.failed,
-        )
-    return summary
-
-
-def _collect_stored(summary: RunSummary, stored, samples, hashes, options: RunOptions) -> None:
-    """Add the scores an earlier run stored; its failures, unless retried now, still count as failures."""
-    for sample, digest in zip(samples, hashes):
-        previous = stored.get((sample.id, digest))
-        if previous is not None and previous.score is not None:
-            summary.scores[sample.id] = previous.score
-        elif previous is not None and not options.retry_failed:
-            summary.failed += 1
-            summary.skipped -= 1
-            summary.failures.append((sample.id, f"{previous.error} (stored by an earlier run)"))
-
-
 def _batches(pending: Sequence[Sample], metric: Metric, options: RunOptions):
-    if not pending:
-        return
+    """Decoded batches: in this process when there are no workers, else through a DataLoader."""
+    import torch
+
+    from .decoding import DecodeDataset, collate
+
     workers = options.num_workers if options.num_workers is not None else default_workers()
-    loader = DataLoader(
-        _DecodeDataset(pending, metric, options.max_pixels or DEFAULT_MAX_PIXELS),
-        batch_size=options.batch_size or metric.batch_size,
-        num_workers=workers,
-        collate_fn=_collate,
-        shuffle=False,
-    )
-    yield from loader
+    torch.set_num_threads(scoring_threads(workers))
+    decoder = DecodeDataset(pending, metric, options.max_pixels or settings.max_pixels())
+    size = options.batch_size or metric.batch_size
+    if workers == 0:
+        for start in range(0, len(pending), size):
+            yield [decoder[i] for i in range(start, min(start + size, len(pending)))]
+        return
+    from torch.utils.data import DataLoader
+
+    yield from DataLoader(decoder, batch_size=size, num_workers=workers, collate_fn=collate, shuffle=False)
 
 
 def _versions(plugin_versions: dict[str, str] | None) -> dict:
+    import torch
+
     return {
         "iqabench": __version__,
         "python": platform.python_version(),

@@ -28,7 +28,7 @@ import torch
 from PIL import Image, ImageFilter
 
 from .metric import Metric
-from .plugins import PluginManager, Registry, reset_plugin_manager
+from .plugins import PluginManager, Registry
 
 #: the skimage.data photographs behind :func:`sample_images` and :func:`check_metric`'s default images.
 SAMPLE_NAMES = ("astronaut", "chelsea", "coffee")
@@ -63,13 +63,14 @@ def sample_images(tmp_path: Path) -> list[Path]:
 
 @pytest.fixture
 def iqabench_plugin_manager():
-    """Factory: ``iqabench_plugin_manager(load_entry_points=False, **plugins)`` -> a fresh PluginManager.
+    """Factory: ``iqabench_plugin_manager(discover=False, **plugins)`` -> a fresh PluginManager.
 
-    Each keyword registers a plugin (a module or an object with ``@hookimpl`` methods) under its name.
+    ``discover=True`` also loads the built-in and installed plugins. Each keyword registers a plugin (a
+    module or an object with ``@hookimpl`` methods) under its name.
     """
 
-    def make(load_entry_points: bool = False, **plugins: object) -> PluginManager:
-        manager = PluginManager(load_entry_points=load_entry_points)
+    def make(discover: bool = False, **plugins: object) -> PluginManager:
+        manager = PluginManager(discover=discover)
         for name, plugin in plugins.items():
             manager.register(plugin, name)
         return manager
@@ -79,7 +80,7 @@ def iqabench_plugin_manager():
 
 @pytest.fixture
 def iqabench_registry() -> Registry:
-    """What the installed plugins register, from a fresh manager that loads the entry points."""
+    """What the built-in and installed plugins register, from a fresh manager."""
     return PluginManager().registry
 
 
@@ -119,7 +120,6 @@ def _iqabench_uninstall_entry_points():
                 del sys.modules[name]
     _installed.clear()
     importlib.invalidate_caches()
-    reset_plugin_manager()
 
 
 def check_metric(metric: Metric, images: Sequence[Path] | None = None) -> list[float]:

@@ -1,48 +1,40 @@
 """One place that finds weight files.
 
 Order: an explicit path > ``$IQABENCH_WEIGHTS_DIR`` (``<dir>/<subdir>/<file>``, then ``<dir>/<file>``) >
-the usual cache for the subdir (``torch.hub.get_dir()/<subdir>``, e.g. ``~/.cache/torch/hub/pyiqa``) >
-a download into that cache. Downloads are off when :data:`OFFLINE` is set (the CLI's ``--offline``),
-when ``IQABENCH_OFFLINE=1``, or when a caller passes ``offline=True``; a missing file then raises a
+the usual cache for the subdir (torch's hub folder, ``~/.cache/torch/hub/<subdir>``, honouring
+``$TORCH_HOME``) > a download into that cache. Downloads are off with ``--offline``,
+``IQABENCH_OFFLINE=1`` (see :mod:`iqabench.settings`) or ``offline=True``; a missing file then raises a
 :class:`~iqabench.errors.WeightsError` that names the file, its URL and the folders to put it in.
+Finding a file never imports torch; only a download does.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
-import torch.hub
-
+from . import settings
 from .errors import WeightsError
-from .hashing import file_sha256
 
-WEIGHTS_DIR_ENV = "IQABENCH_WEIGHTS_DIR"
-OFFLINE_ENV = "IQABENCH_OFFLINE"
-
-#: Set by the CLI for ``--offline``: no weight file is downloaded while it is true.
-OFFLINE = False
+WEIGHTS_DIR_ENV = settings.WEIGHTS_DIR_ENV
 
 
 def is_offline(offline: bool | None = None) -> bool:
-    """True when downloads are off: ``offline=True``, :data:`OFFLINE`, or ``IQABENCH_OFFLINE`` set to 1/true/yes/on.
+    """True when downloads are off: ``offline=True`` or the settings say so.
 
     ``offline=False`` cannot switch downloads back on against the user's setting.
     """
-    env = os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-    return bool(offline) or OFFLINE or env
+    return bool(offline) or settings.offline()
 
 
 def weights_dir() -> Path | None:
     """The user's weights folder from ``$IQABENCH_WEIGHTS_DIR``, or None when unset."""
-    value = os.environ.get(WEIGHTS_DIR_ENV, "").strip()
-    return Path(value).expanduser() if value else None
+    return settings.weights_dir()
 
 
 def cache_dir(subdir: str | None = None) -> Path:
-    """The download cache for ``subdir``: ``torch.hub.get_dir()/<subdir>`` (honours ``$TORCH_HOME``)."""
-    root = Path(torch.hub.get_dir())
+    """The download cache for ``subdir``: torch's hub folder (``$TORCH_HOME/hub``) / ``subdir``."""
+    root = settings.torch_hub_dir()
     return root / subdir if subdir else root
 
 
@@ -93,6 +85,8 @@ def resolve(
     target = cache_dir(subdir) / file_name
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        import torch.hub
+
         torch.hub.download_url_to_file(url, str(target), progress=True)
     except Exception as exc:
         reason = f"downloading it failed ({type(exc).__name__}: {exc})"
@@ -117,16 +111,4 @@ def missing_message(file_name: str, url: str | None, subdir: str | None, reason:
     return "\n".join(lines)
 
 
-def sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, streamed; cached per (path, size, mtime) within the process."""
-    resolved = Path(path).resolve()
-    stat = resolved.stat()
-    return _sha256(str(resolved), stat.st_size, stat.st_mtime_ns)
-
-
-@lru_cache(maxsize=512)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    return file_sha256(path)
-
-
-__all__ = ["OFFLINE", "cache_dir", "find", "is_offline", "missing_message", "resolve", "sha256", "weights_dir"]
+__all__ = ["cache_dir", "find", "is_offline", "missing_message", "resolve", "weights_dir"]

@@ -20,7 +20,7 @@ from iqabench.plugins import PluginManager
 
 @pytest.fixture(scope="module")
 def spec():
-    manager = PluginManager(load_entry_points=False)
+    manager = PluginManager(discover=False)
     manager.register(plugin, "datasets")
     return manager.registry.dataset("default")
 

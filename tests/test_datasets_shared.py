@@ -20,7 +20,7 @@ LABELS = SHARED / "data" / "labels"
 
 @pytest.fixture(scope="module")
 def registry():
-    manager = PluginManager(load_entry_points=False)
+    manager = PluginManager(discover=False)
     manager.register(plugin, "datasets")
     return manager.registry
 

@@ -23,7 +23,7 @@ def example_source() -> str:
 
 def test_plugin_example_registers_a_metric_that_scores_images(tmp_path, iqabench_plugin_manager, sample_images):
     install_entry_point(tmp_path, "iqabench", "mymetric", example_source())
-    registry = iqabench_plugin_manager(load_entry_points=True).registry
+    registry = iqabench_plugin_manager(discover=True).registry
     errors = {broken.name: broken.error for broken in registry.broken}
     assert "mymetric" not in errors, errors.get("mymetric")
     metrics = [name for (kind, name), plugin in registry.owners.items() if (kind, plugin) == ("metric", "mymetric")]

@@ -92,17 +92,17 @@ def plugin_names(manager) -> set[str]:
 
 def test_builtin_plugins_load_through_entry_points(iqabench_plugin_manager, iqabench_registry):
     declared = {ep.name: ep.value for ep in entry_points(group="iqabench")}
-    manager = iqabench_plugin_manager(load_entry_points=True)
+    manager = iqabench_plugin_manager(discover=True)
     assert {"datasets", "pyiqa"} <= plugin_names(manager)
     for name in ("datasets", "pyiqa"):
         assert manager.pm.get_plugin(name).__name__ == declared[name]
         assert iqabench_registry.versions[name].startswith("iqabench ")
-    assert plugin_names(iqabench_plugin_manager(load_entry_points=False)) == set()
+    assert plugin_names(iqabench_plugin_manager(discover=False)) == set()
 
 
 def test_entry_point_plugin_is_registered_and_scores_images(tmp_path, iqabench_plugin_manager, sample_images):
     install_entry_point(tmp_path, "iqabench", "chroma", CHROMA_PLUGIN)
-    registry = iqabench_plugin_manager(load_entry_points=True).registry
+    registry = iqabench_plugin_manager(discover=True).registry
     assert registry.owners[("metric", "chroma")] == "chroma"
     assert registry.versions["chroma"] == "iqabench-ep-chroma 0.0.0"
     scores = check_metric(registry.metric("chroma"), sample_images)
@@ -120,7 +120,7 @@ def test_entry_point_plugin_is_registered_and_scores_images(tmp_path, iqabench_p
 def test_broken_plugin_is_recorded_and_the_others_load(tmp_path, iqabench_plugin_manager, source, error):
     install_entry_point(tmp_path, "iqabench", "chroma", CHROMA_PLUGIN)
     install_entry_point(tmp_path, "iqabench", "needs-libfoo", source)
-    manager = iqabench_plugin_manager(load_entry_points=True)
+    manager = iqabench_plugin_manager(discover=True)
     [broken] = manager.registry.broken
     assert broken.name == "needs-libfoo" and broken.error.startswith(error)
     assert {"datasets", "pyiqa", "chroma"} <= plugin_names(manager)
@@ -132,7 +132,7 @@ def test_iqabench_plugins_loads_only_those_named(tmp_path, monkeypatch, iqabench
     install_entry_point(tmp_path, "iqabench", "chroma", CHROMA_PLUGIN)
     install_entry_point(tmp_path, "iqabench", "needs-libfoo", BROKEN_PLUGIN)
     monkeypatch.setenv("IQABENCH_PLUGINS", " chroma, datasets ")
-    manager = iqabench_plugin_manager(load_entry_points=True)
+    manager = iqabench_plugin_manager(discover=True)
     assert plugin_names(manager) == {"chroma", "datasets"}
     assert manager.registry.broken == []
 
@@ -141,7 +141,7 @@ def test_iqabench_disable_plugins_skips_those_named(tmp_path, monkeypatch, iqabe
     install_entry_point(tmp_path, "iqabench", "chroma", CHROMA_PLUGIN)
     install_entry_point(tmp_path, "iqabench", "needs-libfoo", BROKEN_PLUGIN)
     monkeypatch.setenv("IQABENCH_DISABLE_PLUGINS", "needs-libfoo,pyiqa")
-    manager = iqabench_plugin_manager(load_entry_points=True)
+    manager = iqabench_plugin_manager(discover=True)
     assert {"chroma", "datasets"} <= plugin_names(manager)
     assert not {"needs-libfoo", "pyiqa"} & plugin_names(manager)
     assert manager.registry.broken == []

@@ -73,7 +73,7 @@ def offline_and_isolated(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def registry():
-    manager = PluginManager(load_entry_points=False)
+    manager = PluginManager(discover=False)
     manager.register(pyiqa_plugin, "pyiqa")
     return manager.registry
 
@@ -106,7 +106,7 @@ def test_listing_reads_the_table_without_importing_pyiqa(tmp_path):
         "import json, sys, time\n"
         "import iqabench\n"
         "from iqabench.plugins import PluginManager\n"
-        "manager = PluginManager(load_entry_points=False)\n"
+        "manager = PluginManager(discover=False)\n"
         "import iqabench_pyiqa.plugin as plugin\n"
         "manager.register(plugin, 'pyiqa')\n"
         "start = time.perf_counter()\n"

@@ -38,11 +38,11 @@ def test_a_rerun_computes_nothing(tmp_path):
     with ScoreStore(tmp_path / "s.sqlite") as store:
         first = run_metric(MeanIntensity(), dataset, store, OPTIONS)
         again = run_metric(MeanIntensity(), dataset, store, OPTIONS)
-    assert (first.scored, first.skipped, first.failed) == (7, 0, 0)
-    assert (again.scored, again.skipped, again.failed) == (0, 7, 0)
+    assert (first.scored, first.stored, first.failed) == (7, 0, 0)
+    assert (again.scored, again.stored, again.failed) == (0, 7, 0)
     assert again.scores == first.scores
     runs = ScoreStore(tmp_path / "s.sqlite").runs()
-    assert [(r["status"], r["n_scored"], r["n_skipped"]) for r in runs] == [("completed", 7, 0), ("completed", 0, 7)]
+    assert [(r["status"], r["n_scored"], r["n_stored"]) for r in runs] == [("completed", 7, 0), ("completed", 0, 7)]
 
 
 def test_a_changed_image_is_scored_again(tmp_path):
@@ -52,7 +52,7 @@ def test_a_changed_image_is_scored_again(tmp_path):
         run_metric(MeanIntensity(), dataset, store, OPTIONS)
         write_images(tmp_path / "other", 1, size=(20, 20))[0].replace(paths[1])
         again = run_metric(MeanIntensity(), dataset, store, OPTIONS)
-    assert (again.scored, again.skipped) == (1, 2)
+    assert (again.scored, again.stored) == (1, 2)
 
 
 def test_nan_is_a_failure_never_a_score(tmp_path):
@@ -81,10 +81,10 @@ def test_a_stored_failure_counts_until_retried(tmp_path):
     with ScoreStore(tmp_path / "s.sqlite") as store:
         first = run_metric(NanForDark(), dataset, store, OPTIONS)
         again = run_metric(NanForDark(), dataset, store, OPTIONS)
-        assert (again.scored, again.failed, again.skipped) == (0, first.failed, 6 - first.failed)
+        assert (again.scored, again.failed, again.stored) == (0, first.failed, 6 - first.failed)
         assert all("stored by an earlier run" in reason for _, reason in again.failures)
         retried = run_metric(NanForDark(), dataset, store, RunOptions(device="cpu", num_workers=0, retry_failed=True))
-        assert retried.failed == first.failed and retried.skipped == 6 - first.failed
+        assert retried.failed == first.failed and retried.stored == 6 - first.failed
 
 
 def test_missing_images_stop_the_run_unless_allowed(tmp_path):
@@ -170,4 +170,4 @@ def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path):
     assert len(score_rows(killed_store)) == 30
     runs = ScoreStore(killed_store).runs()
     assert [r["status"] for r in runs] == ["running", "completed"]  # the killed run never reached its end
-    assert runs[1]["n_skipped"] == partial and runs[1]["n_scored"] == 30 - partial
+    assert runs[1]["n_stored"] == partial and runs[1]["n_scored"] == 30 - partial

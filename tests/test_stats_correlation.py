@@ -239,12 +239,12 @@ def test_signed_orients_lower_is_better_metrics_and_labels():
     np.testing.assert_array_equal(y, mos)
     assert srcc(x, y) == pytest.approx(1.0, abs=TOL)
 
-    x, y = signed(distance, dmos, lower_better=True, higher_better=False)
+    x, y = signed(distance, dmos, lower_better=True, labels_lower_better=True)
     np.testing.assert_array_equal(y, -dmos)
     assert srcc(x, y) == pytest.approx(1.0, abs=TOL)
     assert krcc(x, y) == pytest.approx(1.0, abs=TOL)
 
-    x, y = signed(quality, dmos, lower_better=False, higher_better=False)
+    x, y = signed(quality, dmos, lower_better=False, labels_lower_better=True)
     np.testing.assert_array_equal(x, quality)
     assert srcc(x, y) == pytest.approx(1.0, abs=TOL)
     assert pra(x, y) == pytest.approx(1.0, abs=TOL)

@@ -32,7 +32,7 @@ def test_directions_are_applied_once_and_statistics_match_the_core(data):
     srcc_interval = result.metric("distance").intervals["srcc"]
     assert srcc_interval.estimate == pytest.approx(sps.spearmanr(good, mos).statistic, abs=1e-12)
     assert srcc_interval.low < srcc_interval.estimate < srcc_interval.high
-    dmos = evaluate([MetricScores("m", dict(zip(ids, good)))], dict(zip(ids, -mos)), higher_better=False,
+    dmos = evaluate([MetricScores("m", dict(zip(ids, good)))], dict(zip(ids, -mos)), labels_lower_better=True,
                     resamples=50)
     assert dmos.metric("m").value("srcc") == pytest.approx(srcc_interval.estimate, abs=1e-12)
     wrong = evaluate([MetricScores("m", dict(zip(ids, -good)))], labels, resamples=50)

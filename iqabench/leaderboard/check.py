@@ -12,9 +12,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..tables import DATE
 from .build import SuiteResult
 from .output import SECTION_HTML, SECTION_MD, write_index, write_suite
-from .provenance import DATE
 from .render_csv import read_csv
 
 _DATE_LINE = re.compile(rf"({DATE}: )[^<\n]*")

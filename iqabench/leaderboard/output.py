@@ -8,30 +8,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..tables import dataset_table
 from .build import SuiteResult
-from .plots import intervals_plot, scores_plot
 from .render_csv import write_csv
 from .render_html import page_html, suite_html
 from .render_markdown import index_markdown, suite_markdown
-from .tables import dataset_table
 
 SECTION_MD, SECTION_HTML = "suite.md", "suite.html"
 
 
 def write_suite(result: SuiteResult, out: Path, date: str) -> None:
     """Write the suite's CSV files, plots and sections (not the index pages: see :func:`write_index`)."""
+    from .plots import intervals_plot, scores_plot  # matplotlib only when plots are drawn
+
     name = result.suite.name
     folder = Path(out) / name
     (folder / "plots").mkdir(parents=True, exist_ok=True)
-    tables = [dataset_table(r, date) for r in result.datasets]
+    tables = [dataset_table(d.results, date, d.entry.limit) for d in result.datasets]
     plots = {}
-    for table, dataset in zip(tables, result.datasets):
+    for table, built in zip(tables, result.datasets):
         write_csv(table, folder)
+        if built.results.evaluation is None:
+            continue
         plots[table.dataset] = f"{name}/plots/{table.dataset}_scores.png"
-        scores_plot(dataset, Path(out) / plots[table.dataset])
-    if result.datasets:
+        scores_plot(built.results, Path(out) / plots[table.dataset])
+    labelled = [d.results for d in result.datasets if d.results.evaluation is not None]
+    if labelled:
         plots["srcc"] = f"{name}/plots/srcc.png"
-        intervals_plot(result.datasets, Path(out) / plots["srcc"])
+        intervals_plot(labelled, Path(out) / plots["srcc"])
     title, skipped = result.suite.title, result.skipped
     (folder / SECTION_MD).write_text(suite_markdown(name, title, tables, plots, skipped))
     (folder / SECTION_HTML).write_text(suite_html(name, title, tables, plots, skipped))

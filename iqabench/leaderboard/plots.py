@@ -12,53 +12,54 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the backend
 import numpy as np
 
-from .build import DatasetResult, MetricResult
+from ..results import DatasetResults, MetricResult
 
 _META = {"Software": None}
 
 
-def scores_plot(result: DatasetResult, path: Path) -> None:
+def scores_plot(result: DatasetResults, path: Path) -> None:
     """One panel per metric: its raw score against MOS, the fitted VQEG logistic, its SRCC and PLCC."""
     rows = result.ranked()
     cols = min(len(rows), 3)
     nrows = math.ceil(len(rows) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
     for ax, row in zip(axes.flat, rows):
-        metric = result.evaluation.metric(row.metric)
-        ax.scatter(row.scores, row.mos, s=8, alpha=0.6, color="tab:blue", edgecolors="none")
-        curve = _logistic_curve(result, row)
+        metric = result.evaluation.metric(row.name)
+        scores, mos = result.arrays(row.name)
+        ax.scatter(scores, mos, s=8, alpha=0.6, color="tab:blue", edgecolors="none")
+        curve = _logistic_curve(result, row, scores)
         if curve is not None:
             ax.plot(*curve, color="tab:red", linewidth=1.5, label="VQEG logistic")
             ax.legend(fontsize=7, loc="best", frameon=False)
         direction = "lower is better" if row.lower_better else "higher is better"
-        ax.set_xlabel(f"{row.metric} ({direction})")
-        ax.set_ylabel("MOS" if result.dataset.card.higher_better else "DMOS")
-        ax.set_title(f"{row.metric}: SRCC {metric.value('srcc'):+.3f}, PLCC {metric.value('plcc'):+.3f}, "
+        ax.set_xlabel(f"{row.name} ({direction})")
+        ax.set_ylabel("DMOS" if result.card.lower_better else "MOS")
+        ax.set_title(f"{row.name}: SRCC {metric.value('srcc'):+.3f}, PLCC {metric.value('plcc'):+.3f}, "
                      f"n = {row.scored}", fontsize=9)
     for ax in list(axes.flat)[len(rows):]:
         ax.axis("off")
-    fig.suptitle(f"{result.dataset.name}: score against MOS")
+    fig.suptitle(f"{result.name}: score against MOS")
     fig.tight_layout()
     fig.savefig(path, dpi=90, metadata=_META)
     plt.close(fig)
 
 
-def _logistic_curve(result: DatasetResult, row: MetricResult):
+def _logistic_curve(result: DatasetResults, row: MetricResult, scores: np.ndarray):
     """The fitted mapping drawn in the raw units of the score and the label (it was fitted on signed ones)."""
-    fit = result.evaluation.metric(row.metric).fit
-    if fit is None or not fit.converged or row.scores.size == 0:
+    fit = result.evaluation.metric(row.name).fit
+    if fit is None or not fit.converged or scores.size == 0:
         return None
-    grid = np.linspace(row.scores.min(), row.scores.max(), 200)
+    grid = np.linspace(scores.min(), scores.max(), 200)
     mapped = fit.predict(-grid if row.lower_better else grid)
-    return grid, mapped if result.dataset.card.higher_better else -mapped
+    return grid, -mapped if result.card.lower_better else mapped
 
 
-def intervals_plot(results: list[DatasetResult], path: Path) -> None:
+def intervals_plot(results: list[DatasetResults], path: Path) -> None:
     """Signed SRCC with its bootstrap interval, per metric, one panel per dataset."""
-    most = max(len(r.rows) for r in results)
+    most = max(len(r.metrics) for r in results)
     fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 1.0 + 0.4 * most), squeeze=False)
     for ax, result in zip(axes.flat, results):
-        ranked = [result.evaluation.metric(r.metric) for r in result.ranked()]
+        ranked = [result.evaluation.metric(r.name) for r in result.ranked()]
         for y, metric in enumerate(ranked):
             srcc = metric.intervals.get("srcc")
             if srcc is None or not math.isfinite(srcc.estimate):
@@ -72,7 +73,7 @@ def intervals_plot(results: list[DatasetResult], path: Path) -> None:
         ax.set_xlim(-1, 1)
         ax.set_xticks([-1, -0.5, 0, 0.5, 1])
         ax.set_xlabel(f"SRCC (signed), {results[0].evaluation.level:.0%} interval")
-        ax.set_title(result.dataset.name, fontsize=10)
+        ax.set_title(result.name, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90, metadata=_META)
     plt.close(fig)

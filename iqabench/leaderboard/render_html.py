@@ -6,7 +6,7 @@ from html import escape
 
 from tabulate import tabulate
 
-from .tables import Table
+from ..tables import Table
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1300px; color: #222; }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from .tables import Table
+from ..tables import Table
 
 INDEX_TITLE = "# Leaderboards"
 INDEX_INTRO = """Generated from the per-image scores in the store by `iqabench leaderboard --suite NAME` (every suite:

@@ -112,7 +112,7 @@ class Evaluation:
         return tied
 
 
-def evaluate(metrics: Sequence[MetricScores], labels: Mapping[str, float], *, higher_better: bool = True,
+def evaluate(metrics: Sequence[MetricScores], labels: Mapping[str, float], *, labels_lower_better: bool = False,
              groups: Mapping[str, Hashable] | None = None, group_by: str | None = None, resamples: int = 1000,
              seed: int = 0, level: float = 0.95, model: str = "vqeg4") -> Evaluation:
     """Statistics, intervals and pairwise comparisons of ``metrics`` against ``labels`` (by sample id).
@@ -123,17 +123,17 @@ def evaluate(metrics: Sequence[MetricScores], labels: Mapping[str, float], *, hi
     evaluations = []
     for metric in metrics:
         ids = sorted(i for i in metric.scores if labels.get(i) is not None)
-        pred, truth = _arrays(metric, ids, labels, higher_better)
+        pred, truth = _arrays(metric, ids, labels, labels_lower_better)
         evaluations.append(_evaluate_one(metric, ids, pred, truth, groups, group_by, statistics, resamples,
                                          seed, level, model))
-    comparisons = [_compare(a, b, labels, higher_better, statistics, resamples, seed, level, model)
+    comparisons = [_compare(a, b, labels, labels_lower_better, statistics, resamples, seed, level, model)
                    for a, b in combinations(metrics, 2)]
     return Evaluation(evaluations, comparisons, resamples, seed, level, group_by)
 
 
-def _arrays(metric: MetricScores, ids: list[str], labels: Mapping[str, float], higher_better: bool):
+def _arrays(metric: MetricScores, ids: list[str], labels: Mapping[str, float], labels_lower_better: bool):
     return signed([metric.scores[i] for i in ids], [labels[i] for i in ids], lower_better=metric.lower_better,
-                  higher_better=higher_better)
+                  labels_lower_better=labels_lower_better)
 
 
 def _evaluate_one(metric, ids, pred, truth, groups, group_by, statistics, resamples, seed, level, model):
@@ -168,11 +168,11 @@ def _add_grouped(result: MetricEvaluation, pred, truth, group_of, group_by, resa
                                 "with constant scores, left out of the mean")
 
 
-def _compare(a: MetricScores, b: MetricScores, labels, higher_better, statistics, resamples, seed, level,
+def _compare(a: MetricScores, b: MetricScores, labels, labels_lower_better, statistics, resamples, seed, level,
              model) -> Comparison:
     ids = sorted(i for i in a.scores.keys() & b.scores.keys() if labels.get(i) is not None)
-    pa, truth = _arrays(a, ids, labels, higher_better)
-    pb, _ = _arrays(b, ids, labels, higher_better)
+    pa, truth = _arrays(a, ids, labels, labels_lower_better)
+    pb, _ = _arrays(b, ids, labels, labels_lower_better)
     if undefined_reason(pa, truth) or undefined_reason(pb, truth) or len(ids) < 4:
         return Comparison(a.name, b.name, len(ids), {}, None, None, None)
     boot = bootstrap(np.stack([pa, pb]), truth, names=[a.name, b.name], statistics=statistics,

@@ -36,10 +36,11 @@ def paired(pred, truth) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def signed(scores, mos, *, lower_better: bool, higher_better: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Orient predictions and labels so that larger means better for both."""
+def signed(scores, mos, *, lower_better: bool, labels_lower_better: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Orient predictions and labels so that larger means better for both: a lower-is-better metric and
+    lower-is-better labels (DMOS) are negated (the same ``lower_better`` polarity as metrics and cards)."""
     pred, truth = paired(scores, mos)
-    return (-pred if lower_better else pred), (truth if higher_better else -truth)
+    return (-pred if lower_better else pred), (-truth if labels_lower_better else truth)
 
 
 def undefined_reason(x: np.ndarray, y: np.ndarray) -> str | None:

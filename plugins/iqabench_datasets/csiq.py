@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
 from .labels import UniqueNames, check_mos, find_label_file, parse_number, read_csv, where
@@ -30,7 +30,7 @@ TYPES = {"noise": "AWGN", "jpeg": "JPEG", "jpeg 2000": "jpeg2000", "fnoise": "fn
 COLUMNS = ("image", "dst_type", "dst_lev", "dmos_std", "dmos")
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     labels = find_label_file(card, root, options, LABEL_FILES)
     rows = workbook_rows(labels) if labels.suffix.lower() == ".xlsx" else metainfo_rows(labels)
     resolve = CaseInsensitivePaths(root)
@@ -44,7 +44,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             id=relative, path=resolve(relative), ref_path=resolve(f"src_imgs/{image}.png"),
             mos=dmos, std=std, group=image,
         ))
-    return samples
+    return ReadResult(samples, labels, "reference")
 
 
 def metainfo_rows(path: Path) -> list[tuple[str, str, str, float, None]]:

@@ -27,7 +27,7 @@ import numpy as np
 import skimage.data
 from PIL import Image
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.degrade import KINDS, LEVELS, degrade
 
 SOURCES = ("astronaut", "camera", "chelsea", "coffee", "immunohistochemistry", "rocket")
@@ -37,9 +37,9 @@ STAMP = ".recipe"
 PNG_COMPRESS_LEVEL = 1  # zlib level: fast to write, lossless like any other
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     materialise(root)
-    return [
+    samples = [
         Sample(
             id=degraded_name(source, kind, level),
             path=root / degraded_name(source, kind, level),
@@ -49,6 +49,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
         )
         for source in SOURCES for kind, level in degradations()
     ]
+    return ReadResult(samples, None, "photo")
 
 
 def degradations() -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
 from .paths import sample_id
@@ -17,7 +17,7 @@ from .paths import sample_id
 EXTENSIONS = frozenset({".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"})
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     paths = [
         path for path in root.rglob("*")
         if path.suffix.lower() in EXTENSIONS and path.is_file()
@@ -28,4 +28,4 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             f"No images under {root} (looked for {', '.join(sorted(EXTENSIONS))}, in sub-folders too). "
             "Pass --root with the folder that holds them."
         )
-    return sorted((Sample(id=sample_id(root, path), path=path) for path in paths), key=lambda s: s.id)
+    return ReadResult(sorted((Sample(id=sample_id(root, path), path=path) for path in paths), key=lambda s: s.id))

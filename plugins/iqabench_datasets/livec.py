@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 
 from .labels import check_mos
 from .matfile import cell_strings, check_lengths, load_vector
@@ -20,7 +20,7 @@ TRAINING_IMAGES = 7
 NAMES, MOS, STD = "Data/AllImages_release.mat", "Data/AllMOS_release.mat", "Data/AllStdDev_release.mat"
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     cells = load_vector(card, root, NAMES, "AllImages_release")
     mos = load_vector(card, root, MOS, "AllMOS_release")
     std = load_vector(card, root, STD, "AllStdDev_release")
@@ -32,4 +32,4 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
         check_mos(card, float(mos[index]), f"{root / MOS}, entry {index + 1}")
         relative = f"Images/{names[index]}"
         samples.append(Sample(id=relative, path=root / relative, mos=float(mos[index]), std=float(std[index])))
-    return samples
+    return ReadResult(samples, root / MOS, None)

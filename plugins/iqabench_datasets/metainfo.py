@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
 from .labels import UniqueNames, csv_header, find_label_file, parse_mos, parse_number, read_csv, where
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     labels = find_label_file(card, root, options)
     columns = leading_columns(labels)
     full_reference = len(columns) == 3
@@ -46,7 +46,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             group=row[columns[0]] if full_reference else None,
             split=row.get("split") or None,
         ))
-    return samples
+    return ReadResult(samples, labels, "reference" if full_reference else None)
 
 
 def leading_columns(labels: Path) -> list[str]:

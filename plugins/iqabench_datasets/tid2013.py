@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.dataset import DatasetCard, Sample
+from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
 from .labels import UniqueNames, find_label_file, parse_mos, parse_number, where
@@ -21,7 +21,7 @@ from .paths import CaseInsensitivePaths
 STD_FILE = "mos_std.txt"
 
 
-def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
+def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     labels = find_label_file(card, root, options)
     rows = read_lines(labels)
     stds = read_stds(root / STD_FILE, len(rows))
@@ -45,7 +45,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> list[Sample]:
             std=std,
             group=reference,
         ))
-    return samples
+    return ReadResult(samples, labels, "reference")
 
 
 def reference_of(name: str, at: str) -> str:

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from iqabench import weights
 from iqabench.errors import WeightsError
+from iqabench.hashing import file_sha256
 
 #: Where torch.hub keeps backbone checkpoints, below ``torch.hub.get_dir()``.
 TORCH_HUB_SUBDIR = "checkpoints"
@@ -49,7 +50,7 @@ class Fetches:
         except WeightsError as exc:
             self.failed(exc)
             raise
-        self.files[file_name] = weights.sha256(path)
+        self.files[file_name] = file_sha256(path)
         return path
 
     def failed(self, error: WeightsError, required: bool = True) -> WeightsError:
@@ -131,7 +132,7 @@ def _route_hf(fetches: Fetches, original: Callable) -> Callable:
             )
             fetches.failed(WeightsError(message), required=False)
             raise
-        fetches.files[name] = weights.sha256(path)
+        fetches.files[name] = file_sha256(path)
         return path
 
     return hf_hub_download

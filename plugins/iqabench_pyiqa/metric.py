@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import ClassVar
-
-import torch
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from iqabench import weights
 from iqabench.errors import UsageError
@@ -17,6 +16,9 @@ from .catalog import MIN_SIZES, NAMED, ONE_AT_A_TIME, WEIGHT_FREE, WEIGHTS_URL, 
 from .configs import INSTALL_HINT, default_configs, parse_score_range, pyiqa_version
 from .fetch import PYIQA_SUBDIR, Fetches, routed_fetches
 
+if TYPE_CHECKING:
+    import torch
+
 
 class PyiqaMetric(Metric):
     """A pyiqa metric behind the iqabench contract; weights resolve through :mod:`iqabench.weights`."""
@@ -25,7 +27,7 @@ class PyiqaMetric(Metric):
     pyiqa_name: ClassVar[str] = ""
     pyiqa_options: ClassVar[dict] = {}
     #: weight files pyiqa fetches for it: () when weight-free, None when only loading tells.
-    weight_files: ClassVar[tuple[str, ...] | None] = None
+    weight_file_names: ClassVar[tuple[str, ...] | None] = None
     #: why it cannot score single images ("" when it can).
     unsupported: ClassVar[str] = ""
     #: score each image on its own, for metrics whose scores change with the batch they are in.
@@ -33,8 +35,8 @@ class PyiqaMetric(Metric):
 
     def __init__(self) -> None:
         super().__init__()
-        self._model: torch.nn.Module | None = None
-        self._device = torch.device("cpu")
+        self._model: "torch.nn.Module | None" = None
+        self._device: "torch.device | None" = None
 
     def config(self) -> dict:
         return {
@@ -44,14 +46,21 @@ class PyiqaMetric(Metric):
             "pyiqa_options": self.pyiqa_options,
         }
 
+    def weight_files(self) -> dict[str, Path] | None:
+        """The declared files where they are present; None when only loading tells, or one is still to download."""
+        if self.weight_file_names is None:
+            return None
+        found = {name: weights.find(name, PYIQA_SUBDIR) for name in self.weight_file_names}
+        return None if None in found.values() else found
+
     def availability(self) -> Availability:
         if self.unsupported:
             return Availability(False, self.unsupported)
         if default_configs() is None:
             return Availability(False, f"needs pyiqa, which is not installed: {INSTALL_HINT}")
-        if self.weight_files is None:
+        if self.weight_file_names is None:
             return Availability(True, "weight files are known only when it loads")
-        missing = [name for name in self.weight_files if weights.find(name, PYIQA_SUBDIR) is None]
+        missing = [name for name in self.weight_file_names if weights.find(name, PYIQA_SUBDIR) is None]
         if not missing:
             return Availability(True)
         if weights.is_offline():
@@ -63,7 +72,7 @@ class PyiqaMetric(Metric):
             )
         return Availability(True, f"downloads {', '.join(missing)} when it loads")
 
-    def load(self, device: torch.device) -> None:
+    def load(self, device: "torch.device") -> None:
         """Build the pyiqa model on ``device``; every weight file it fetches goes through iqabench.weights.
 
         Raises WeightsError when a file is missing offline or cannot be fetched, also when the library
@@ -71,6 +80,8 @@ class PyiqaMetric(Metric):
         """
         if self.unsupported:
             raise UsageError(self.unsupported)
+        import torch
+
         pyiqa = _import_pyiqa(self.name)
         fetches = Fetches(offline=weights.is_offline())
         try:
@@ -88,12 +99,14 @@ class PyiqaMetric(Metric):
         self._device = torch.device(device)
 
     def score_batch(
-        self, images: Sequence[torch.Tensor], refs: Sequence[torch.Tensor] | None = None
+        self, images: Sequence["torch.Tensor"], refs: Sequence["torch.Tensor"] | None = None
     ) -> list[float]:
         """Images of one shape are scored as one stacked batch, other shapes separately (each image
         on its own when :attr:`one_at_a_time`)."""
         if self._model is None:
             raise RuntimeError(f"metric {self.name!r}: call load() before score_batch()")
+        import torch
+
         if self.kind == "FR" and (refs is None or len(refs) != len(images)):
             raise ValueError(f"full-reference metric {self.name!r} needs one reference per image")
         groups: dict[tuple, list[int]] = defaultdict(list)
@@ -160,7 +173,7 @@ def metric_class(pyiqa_name: str, config: dict | None) -> type[PyiqaMetric]:
         "min_size": MIN_SIZES.get(pyiqa_name, 1),
         "pyiqa_name": pyiqa_name,
         "pyiqa_options": options,
-        "weight_files": weight_files,
+        "weight_file_names": weight_files,
         "unsupported": why,
         "one_at_a_time": pyiqa_name in ONE_AT_A_TIME,
     }

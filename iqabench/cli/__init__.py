@@ -1,0 +1,26 @@
+"""The ``iqabench`` command line: one module per command, each a thin layer over :mod:`iqabench.api`.
+
+Exit codes: 0 success; 1 the run completed but some images failed (or ``leaderboard --check`` found
+differences); 2 usage error (unknown metric or dataset, bad option or setting); 3 the run could not
+start (dataset, weights or images missing, a metric unavailable); 130 interrupted (every batch
+scored so far is in the store). Importing this package imports neither torch nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from . import export, info, leaderboard, listing, run, stats
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iqabench")
+def main() -> None:
+    """Benchmark image quality metrics on IQA datasets, keeping every per-image score."""
+
+
+for _command in (listing.list_, run.run, stats.stats, export.export, leaderboard.leaderboard, info.info):
+    main.add_command(_command)
+
+__all__ = ["main"]

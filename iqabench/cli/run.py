@@ -1,0 +1,66 @@
+"""``iqabench run``: score a dataset with metrics (only what the store lacks) and print the results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import options
+from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, draw, err, handles_errors, print_failures, say
+
+
+@click.command(short_help="Score a dataset with metrics; print statistics.")
+@click.option("--metric", "-m", "metrics", multiple=True, required=True, help="Metric name (repeatable).")
+@click.option("--dataset", "-d", "dataset_name", required=True, help="Dataset name (iqabench list datasets).")
+@click.option("--root", type=click.Path(path_type=Path), help="Dataset folder (default: the card's root).")
+@click.option("--labels", type=click.Path(path_type=Path), help="Label file, for datasets that take one (metainfo).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), help="Images per batch (default: per metric).")
+@click.option("--workers", type=click.IntRange(min=0),
+              help="Decoding worker processes (default: none below 4 cores, else cores / 4, at most 4).")
+@options.store
+@options.offline
+@click.option("--allow-missing", is_flag=True, help="Score the images present; record how many are missing.")
+@click.option("--limit", type=click.IntRange(min=1), help="Score only the first N images.")
+@click.option("--max-pixels", type=click.IntRange(min=1), help="Reject larger images (also IQABENCH_MAX_PIXELS).")
+@click.option("--retry-failed", is_flag=True, help="Score again the images that failed in an earlier run.")
+@options.resamples
+@options.seed
+@handles_errors
+def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_path, offline, allow_missing,
+        limit, max_pixels, retry_failed, resamples, seed) -> None:
+    """Score a dataset with one or more metrics (only what the store lacks) and print each statistic
+    with its bootstrap interval, and the pairwise comparisons of the metrics."""
+    from .. import api, settings
+    from ..runner import RunOptions
+    from ..tables import dataset_table
+
+    run_options = RunOptions(device=device, batch_size=batch_size, num_workers=workers, allow_missing=allow_missing,
+                             limit=limit, max_pixels=max_pixels, retry_failed=retry_failed)
+    with settings.overrides(offline=offline), _progress() as progress:
+        try:
+            result = api.run(metrics, dataset_name, root=root, labels=labels, store=store_path,
+                             options=run_options, resamples=resamples, seed=seed, progress=progress)
+        except KeyboardInterrupt:
+            progress.stop()
+            say("interrupted: every batch scored so far is in the store; run again to resume.", error=True)
+            sys.exit(EXIT_INTERRUPTED)
+    say(f"store: {result.store}")
+    for s in result.summaries:
+        say(f"{s.metric}: {s.scored} scored now, {s.stored} stored, {s.missing} missing, {s.failed} failed"
+            + (f" ({s.device}, {s.seconds:.1f} s)" if s.run_id is not None else ""))
+    draw(dataset_table(result.results))
+    for s in result.summaries:
+        if s.missing:
+            say(f"{s.metric}: {s.missing} image(s) missing from {s.dataset} (first: {', '.join(s.missing_ids[:5])})",
+                error=True)
+        print_failures(s.metric, s.dataset, s.failures, result.store)
+    sys.exit(EXIT_FAILURES if any(s.failed for s in result.summaries) else EXIT_OK)
+
+
+def _progress():
+    from .progress import progress_bar
+
+    return progress_bar()

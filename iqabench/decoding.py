@@ -1,0 +1,54 @@
+"""Decoding the pending samples of a run, in the main process or in DataLoader workers.
+
+Failures travel as data (:class:`~iqabench.runner.Decoded` with an error), not as exceptions, so one
+bad file never stops a batch.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from torch.utils.data import Dataset as TorchDataset
+
+from .dataset import Sample
+from .errors import IqabenchError
+from .images import load_image
+from .metric import Metric
+
+
+class DecodeDataset(TorchDataset):
+    """The pending samples of one run, decoded as the metric asks (channels, minimum size, references)."""
+
+    def __init__(self, samples: Sequence[Sample], metric: Metric, max_pixels: int) -> None:
+        self.samples = samples
+        self.channels = metric.channels
+        self.min_size = metric.min_size
+        self.needs_ref = metric.kind == "FR"
+        self.max_pixels = max_pixels
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int):
+        from .runner import Decoded
+
+        sample = self.samples[index]
+        try:
+            image = load_image(sample.path, self.channels, self.max_pixels, self.min_size)
+            ref = None
+            if self.needs_ref:
+                if sample.ref_path is None:
+                    raise IqabenchError("full-reference metric, but this sample has no reference image")
+                ref = load_image(sample.ref_path, self.channels, self.max_pixels, self.min_size)
+                if ref.shape != image.shape:
+                    raise IqabenchError(
+                        f"reference {tuple(ref.shape)} and distorted {tuple(image.shape)} image sizes differ"
+                    )
+        except IqabenchError as exc:
+            return Decoded(index, None, None, str(exc))
+        return Decoded(index, image, ref, None)
+
+
+def collate(items: list) -> list:
+    """A batch is the list of decoded items as they are (images of different sizes are not stacked)."""
+    return items
