@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from . import settings
 from .dataset import Dataset, open_dataset
 from .errors import IqabenchError, Problems, UsageError
 from .metric import Metric
@@ -82,10 +83,13 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
         store: Path | None = None, options: RunOptions | None = None, registry: Registry | None = None,
         resamples: int = 1000, seed: int = 0, progress=None) -> RunResult:
     """Score ``dataset`` with ``metrics`` (only what the store lacks) and compute the results."""
+    options = options or RunOptions()
+    if options.max_pixels is None:
+        settings.max_pixels()  # a bad IQABENCH_MAX_PIXELS is a usage error before anything runs
     registry = registry or load_registry()
     chosen, opened = resolve(registry, metrics, dataset, root, labels)
     with ScoreStore(store) as opened_store:
-        labels_id, summaries = score(opened_store, registry, chosen, opened, options or RunOptions(),
+        labels_id, summaries = score(opened_store, registry, chosen, opened, options,
                                      progress=progress)
         results = collect(opened_store, registry, opened.name, [m.name for m in chosen], labels_id=labels_id,
                           resamples=resamples, seed=seed)

@@ -45,13 +45,27 @@ def iqabench_cli(*args, env=None, site=None, tmp_path=None):
     )
 
 
+def cells_of(line: str) -> list[str]:
+    """The cells of one line of a rich table, empty ones included."""
+    return [c.strip() for c in re.split(r"[│┃]", line)[1:-1]]
+
+
 def table_row(output: str, name: str) -> list[str]:
-    """The cells of the result-table row of metric ``name``."""
+    """The cells of the result-table row of metric ``name``: metric, better, scored, missing, failed, top,
+    then the statistics."""
     for line in output.splitlines():
-        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        cells = cells_of(line)
         if cells and cells[0] == name:
             return cells
     raise AssertionError(f"no row for {name} in:\n{output}")
+
+
+def summary_line(output: str, name: str) -> str:
+    """``<name>: N scored now, N stored, N missing, N failed``, as ``iqabench run`` prints it first."""
+    for line in output.splitlines():
+        if line.startswith(f"{name}: ") and "scored now" in line:
+            return line.split(" (")[0]
+    raise AssertionError(f"no summary line for {name} in:\n{output}")
 
 
 def interval_cells(output: str, name: str) -> list[str]:
@@ -68,13 +82,13 @@ def comparison_row(output: str) -> list[str]:
     """The first row of the pairwise comparisons table: A, B, n, ΔSRCC, p…"""
     table = output.split("Pairwise comparisons", 1)[1]
     for line in table.splitlines():
-        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        cells = cells_of(line)
         if len(cells) == 12 and cells[2].isdigit():
             return cells
     raise AssertionError(f"no comparison row in:\n{table}")
 
 
-INTERVAL = r"\[-?\d+\.\d{3}, -?\d+\.\d{3}\]"
+INTERVAL = r"\[-?\d+\.\d{4}, -?\d+\.\d{4}\]"
 
 
 def test_unknown_metric_and_absent_dataset_explain_themselves(tmp_path):
@@ -97,7 +111,8 @@ def test_bad_images_each_fail_with_their_own_reason_and_the_run_goes_on(tmp_path
                           "--workers", "1", site=site, tmp_path=tmp_path)
     assert result.returncode == 1, result.stderr  # completed, with failures
     bad_files = [name for name in expected if name != "folder.png"]  # a directory is not a sample of a folder
-    assert table_row(result.stdout, "mean-luma")[1:5] == ["5", "0", "0", str(len(bad_files))]
+    assert table_row(result.stdout, "mean-luma")[1:5] == ["higher", "5", "0", str(len(bad_files))]
+    assert summary_line(result.stdout, "mean-luma") == f"mean-luma: 5 scored now, 0 stored, 0 missing, {len(bad_files)} failed"
     assert f"{len(bad_files)} image(s) failed" in result.stderr
 
     exported = iqabench_cli("export", "--store", str(store), site=site, tmp_path=tmp_path)
@@ -111,7 +126,8 @@ def test_bad_images_each_fail_with_their_own_reason_and_the_run_goes_on(tmp_path
 
     again = iqabench_cli("run", "-m", "mean-luma", "-d", "folder", "--root", str(root), "--store", str(store),
                          site=site, tmp_path=tmp_path)
-    assert table_row(again.stdout, "mean-luma")[1:5] == ["0", "5", "0", str(len(bad_files))]
+    assert summary_line(again.stdout, "mean-luma") == f"mean-luma: 0 scored now, 5 stored, 0 missing, {len(bad_files)} failed"
+    assert table_row(again.stdout, "mean-luma") == table_row(result.stdout, "mean-luma")
 
 
 def test_main_command_on_the_embedded_default(tmp_path):
@@ -123,14 +139,15 @@ def test_main_command_on_the_embedded_default(tmp_path):
     assert first.returncode == 0, first.stderr
     for name in ("pyiqa:ssim", "pyiqa:psnr"):
         row = table_row(first.stdout, name)
-        assert row[1:5] == ["72", "0", "0", "0"]
-        srcc_by_source = float(row[10])
+        assert row[1:5] == ["higher", "72", "0", "0"]
+        srcc_by_source = float(row[11])
         assert srcc_by_source > 0.5, f"{name} should order the degradation levels within each photograph"
         intervals = interval_cells(first.stdout, name)
         assert len(intervals) == 7 and all(re.fullmatch(INTERVAL, c) for c in intervals), intervals
     assert {*comparison_row(first.stdout)[:2]} == {"pyiqa:ssim", "pyiqa:psnr"}
     again = iqabench_cli(*args, tmp_path=tmp_path)
-    assert table_row(again.stdout, "pyiqa:ssim")[1:5] == ["0", "72", "0", "0"]
+    assert summary_line(again.stdout, "pyiqa:ssim") == "pyiqa:ssim: 0 scored now, 72 stored, 0 missing, 0 failed"
+    assert table_row(again.stdout, "pyiqa:ssim") == table_row(first.stdout, "pyiqa:ssim")
 
 
 @requires_shared
@@ -144,8 +161,8 @@ def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
     assert first.returncode == 0, first.stderr
     for name in ("niqe", "brisque"):
         row = table_row(first.stdout, name)
-        assert row[1:5] == ["24", "0", "762", "0"]
-        assert all(re.fullmatch(r"-?\d+\.\d{4}", cell) for cell in row[5:10]), row
+        assert row[1:5] == ["lower", "24", "762", "0"]
+        assert all(re.fullmatch(r"-?\d+\.\d{4}", cell) for cell in row[6:11]), row
         intervals = interval_cells(first.stdout, name)
         assert len(intervals) == 5 and all(re.fullmatch(INTERVAL, c) for c in intervals), intervals
     pair = comparison_row(first.stdout)
@@ -153,8 +170,8 @@ def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
     assert re.fullmatch(r"-?\d\.\d{4}", pair[3]) and re.fullmatch(r"[<≤]?\d\.\d{3}", pair[4]), pair
     assert "762 image(s) missing from livec" in first.stderr
     again = iqabench_cli(*args, env=env, tmp_path=tmp_path)
-    assert table_row(again.stdout, "niqe")[1:5] == ["0", "24", "762", "0"]
-    assert table_row(again.stdout, "niqe")[5:9] == table_row(first.stdout, "niqe")[5:9]
+    assert summary_line(again.stdout, "niqe") == "niqe: 0 scored now, 24 stored, 762 missing, 0 failed"
+    assert table_row(again.stdout, "niqe") == table_row(first.stdout, "niqe")
 
 
 def test_musiq_refuses_to_run_without_its_weights(tmp_path):
@@ -183,12 +200,12 @@ def test_stats_reads_the_store_and_compares_niqe_with_brisque(tmp_path):
                           tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     for name in ("niqe", "brisque"):
-        assert table_row(result.stdout, name)[1:3] == ["24", "0"]
+        assert table_row(result.stdout, name)[2:5] == ["24", "762", "0"]
         assert all(re.fullmatch(INTERVAL, c) for c in interval_cells(result.stdout, name))
     pair = comparison_row(result.stdout)
     assert {pair[0], pair[1]} == {"niqe", "brisque"} and pair[2] == "24"
     assert "500 resamples" in " ".join(result.stdout.split())
-    assert table_row(result.stdout, "niqe")[3] == table_row(scored.stdout, "niqe")[5], "same SRCC as the run"
+    assert table_row(result.stdout, "niqe")[6] == table_row(scored.stdout, "niqe")[6], "same SRCC as the run"
 
     missing = iqabench_cli("stats", "--dataset", "livec", "-m", "musiq", "--store", store, env=env, tmp_path=tmp_path)
     assert missing.returncode == 2 and "no stored scores of 'musiq'" in missing.stderr

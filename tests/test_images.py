@@ -14,8 +14,8 @@ from torchvision.transforms.functional import to_tensor
 
 from bad_inputs import ODD_SIZE, TINY_SIDE, build_bad_image_corpus, build_odd_image_corpus, picture, picture16
 from conftest import SHARED, requires_shared
-from iqabench import images
-from iqabench.errors import ImageError
+from iqabench import images, settings
+from iqabench.errors import ImageError, UsageError
 from iqabench.hashing import file_sha256
 from iqabench.images import load_image
 
@@ -153,27 +153,24 @@ def test_too_small_names_size_and_minimum(tmp_path):
     assert load_image(path, min_size=30).shape == (3, 30, 40)
 
 
-def test_default_max_pixels_reads_the_environment():
-    code = """if True:
-        import importlib, os
-        from iqabench.errors import UsageError
-        import iqabench.images as module
-        print(module.DEFAULT_MAX_PIXELS)
-        os.environ["IQABENCH_MAX_PIXELS"] = "12345"
-        print(importlib.reload(module).DEFAULT_MAX_PIXELS)
-        os.environ["IQABENCH_MAX_PIXELS"] = "lots"
-        try:
-            importlib.reload(module)
-        except UsageError as exc:
-            print(exc)
-    """
-    env = {k: v for k, v in os.environ.items() if k != "IQABENCH_MAX_PIXELS"}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert result.stdout.splitlines() == [
-        "100000000",
-        "12345",
-        "IQABENCH_MAX_PIXELS='lots' is not a positive whole number of pixels (e.g. 200000000)",
-    ]
+def test_max_pixels_reads_the_environment_at_call_time(monkeypatch):
+    monkeypatch.delenv("IQABENCH_MAX_PIXELS", raising=False)
+    assert settings.max_pixels() == 100_000_000
+    monkeypatch.setenv("IQABENCH_MAX_PIXELS", "12345")
+    assert settings.max_pixels() == 12345
+    with settings.overrides(max_pixels=99):
+        assert settings.max_pixels() == 99
+    monkeypatch.setenv("IQABENCH_MAX_PIXELS", "lots")
+    with pytest.raises(UsageError, match=r"IQABENCH_MAX_PIXELS='lots' is not a positive whole number of pixels"):
+        settings.max_pixels()
+
+
+def test_a_bad_setting_is_exit_2_with_a_message_not_a_traceback(tmp_path, sample_images):
+    env = {**os.environ, "IQABENCH_MAX_PIXELS": "abc", "IQABENCH_STORE": str(tmp_path / "s.sqlite")}
+    result = subprocess.run([sys.executable, "-m", "iqabench", "run", "-m", "pyiqa:piqe", "-d", "folder", "--root",
+                             str(sample_images[0].parent)], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert "IQABENCH_MAX_PIXELS='abc'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_channels_must_be_1_or_3(odd):

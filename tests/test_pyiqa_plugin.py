@@ -23,6 +23,7 @@ from conftest import SHARED, requires_shared
 
 from iqabench import Metric, hookimpl, weights
 from iqabench.errors import UsageError, WeightsError
+from iqabench.hashing import file_sha256
 from iqabench.images import load_image
 from iqabench.plugins import PluginManager
 from iqabench.testing import check_metric
@@ -55,7 +56,6 @@ def offline_and_isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("IQABENCH_OFFLINE", "1")
     monkeypatch.delenv("IQABENCH_WEIGHTS_DIR", raising=False)
-    monkeypatch.setattr(weights, "OFFLINE", False)
     if not PYIQA_MISSING:  # an empty Hugging Face cache too (huggingface_hub comes with pyiqa)
         import huggingface_hub.constants
 
@@ -286,7 +286,7 @@ def test_musiq_fetches_only_its_koniq_checkpoint(registry, tmp_path, monkeypatch
     metric = fresh(registry, "musiq")
     assert metric.availability().ok
     metric.load(torch.device("cpu"))
-    assert metric.weights == {checkpoint.name: weights.sha256(checkpoint)}
+    assert metric.weights == {checkpoint.name: file_sha256(checkpoint)}
     images = [torch.rand(3, 64, 96), torch.rand(3, 80, 80), torch.rand(3, 64, 96)]  # MUSIQ returns (B, 1)
     scores = metric.score_batch(images)
     assert scores == pytest.approx([metric.score_batch([image])[0] for image in images], rel=1e-5)
@@ -311,7 +311,7 @@ def test_torch_hub_backbones_are_routed(registry, tmp_path, monkeypatch):
     fetches = Fetches(offline=True)
     with pytest.raises(WeightsError, match="LPIPS_v0.1_alex-df73285e.pth"), routed_fetches(fetches):
         pyiqa.create_metric("lpips", device=torch.device("cpu"))
-    assert fetches.files == {alexnet: weights.sha256(tmp_path / "weights" / "checkpoints" / alexnet)}
+    assert fetches.files == {alexnet: file_sha256(tmp_path / "weights" / "checkpoints" / alexnet)}
 
 
 @needs_pyiqa
@@ -407,10 +407,10 @@ def test_a_swallowed_missing_file_still_refuses():
 @pytest.mark.parametrize("name", sorted(WEIGHT_FREE))
 def test_weight_free_metrics_load_and_score_offline_without_weights(registry, name):
     metric = fresh(registry, f"pyiqa:{name}")
-    assert metric.weight_files == () and metric.availability().ok
+    assert metric.weight_files() == {} and metric.availability().ok
     check_metric(metric)
     assert metric.weights == {}
-    assert metric.weights_hash() == "none"
+    assert metric.identity().weights_hash == "none"
 
 
 @needs_pyiqa

@@ -14,7 +14,7 @@ import pytest
 from iqabench.dataset import Dataset, DatasetCard, Sample
 from iqabench.errors import DatasetError
 from iqabench.runner import RunOptions, run_metric
-from iqabench.store import ScoreStore
+from iqabench.store import ScoreKey, ScoreStore
 
 from toy_metrics import AbsDifference, MeanIntensity, NanForDark, RaisesOnWide, write_images
 
@@ -26,6 +26,13 @@ def make_dataset(paths, missing=(), refs=None) -> Dataset:
     samples = [Sample(p.name, p, ref_path=refs[i] if refs else None, mos=i / len(paths)) for i, p in enumerate(paths)]
     missing_samples = [Sample(name, Path("/nonexistent") / name) for name in missing]
     return Dataset(card=CARD, root=paths[0].parent, samples=samples, missing=missing_samples)
+
+
+def scores_of(store: ScoreStore, metric, dataset) -> dict[str, float]:
+    """sample id -> stored score of ``metric``'s current identity."""
+    identity = metric.identity()
+    key = ScoreKey(metric.name, identity.config_hash, identity.weights_hash, dataset.name)
+    return {sid: row.score for (sid, _), row in store.stored(key).items() if row.score is not None}
 
 
 def score_rows(store_path):
@@ -40,9 +47,46 @@ def test_a_rerun_computes_nothing(tmp_path):
         again = run_metric(MeanIntensity(), dataset, store, OPTIONS)
     assert (first.scored, first.stored, first.failed) == (7, 0, 0)
     assert (again.scored, again.stored, again.failed) == (0, 7, 0)
-    assert again.scores == first.scores
+    assert again.run_id is None  # nothing to score: no run is recorded
     runs = ScoreStore(tmp_path / "s.sqlite").runs()
-    assert [(r["status"], r["n_scored"], r["n_stored"]) for r in runs] == [("completed", 7, 0), ("completed", 0, 7)]
+    assert [(r["status"], r["n_scored"], r["n_stored"]) for r in runs] == [("completed", 7, 0)]
+
+
+class CountsLoads(MeanIntensity):
+    name = "counts-loads"
+    loads = 0
+
+    def load(self, device):
+        type(self).loads += 1
+
+
+def test_resuming_a_finished_run_loads_no_model(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 4))
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        run_metric(CountsLoads(), dataset, store, OPTIONS)
+        assert CountsLoads.loads == 1
+        again = run_metric(CountsLoads(), dataset, store, OPTIONS)
+    assert CountsLoads.loads == 1 and again.stored == 4
+
+
+def test_moving_a_metric_class_keeps_its_stored_scores(tmp_path):
+    """Identity is declared (name, version, parameters), not derived from where the class lives."""
+    dataset = make_dataset(write_images(tmp_path / "img", 3))
+    moved = type("MeanIntensity", (MeanIntensity,), {"__module__": "somewhere.else.entirely"})
+    assert moved().config_hash() == MeanIntensity().config_hash()
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        again = run_metric(moved(), dataset, store, OPTIONS)
+    assert (again.scored, again.stored) == (0, 3)
+
+
+def test_a_changed_parameter_or_version_is_scored_again(tmp_path):
+    dataset = make_dataset(write_images(tmp_path / "img", 3))
+    bumped = type("MeanIntensity", (MeanIntensity,), {"version": "2"})
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        again = run_metric(bumped(), dataset, store, OPTIONS)
+    assert (again.scored, again.stored) == (3, 0)
 
 
 def test_a_changed_image_is_scored_again(tmp_path):
@@ -102,16 +146,33 @@ def test_full_reference_metric_gets_its_reference(tmp_path):
     dataset = make_dataset(dists, refs=refs)
     with ScoreStore(tmp_path / "s.sqlite") as store:
         summary = run_metric(AbsDifference(), dataset, store, OPTIONS)
-    assert summary.scored == 3 and all(score == 0.0 for score in summary.scores.values())
+        assert summary.scored == 3 and set(scores_of(store, AbsDifference(), dataset).values()) == {0.0}
+
+
+def test_replacing_a_reference_rescores_a_full_reference_metric_only(tmp_path):
+    refs = write_images(tmp_path / "ref", 3)
+    dists = write_images(tmp_path / "dist", 3, size=(40, 48))
+    dataset = make_dataset(dists, refs=refs)
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        run_metric(AbsDifference(), dataset, store, OPTIONS)
+        run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        write_images(tmp_path / "other", 3)[0].replace(refs[1])  # another picture, same name and size
+        dataset = make_dataset(dists, refs=refs)
+        full_reference = run_metric(AbsDifference(), dataset, store, OPTIONS)
+        no_reference = run_metric(MeanIntensity(), dataset, store, OPTIONS)
+    assert (full_reference.scored, full_reference.stored) == (1, 2)
+    assert (no_reference.scored, no_reference.stored) == (0, 3)
 
 
 def test_decoding_in_worker_processes_gives_the_same_scores(tmp_path):
     dataset = make_dataset(write_images(tmp_path / "img", 9))
     with ScoreStore(tmp_path / "a.sqlite") as store:
-        inline = run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        run_metric(MeanIntensity(), dataset, store, OPTIONS)
+        inline = scores_of(store, MeanIntensity(), dataset)
     with ScoreStore(tmp_path / "b.sqlite") as store:
-        workers = run_metric(MeanIntensity(), dataset, store, RunOptions(device="cpu", num_workers=2))
-    assert workers.scores == inline.scores
+        run_metric(MeanIntensity(), dataset, store, RunOptions(device="cpu", num_workers=2))
+        workers = scores_of(store, MeanIntensity(), dataset)
+    assert workers == inline and len(inline) == 9
 
 
 DRIVER = textwrap.dedent(
@@ -120,7 +181,7 @@ DRIVER = textwrap.dedent(
     from pathlib import Path
     from iqabench.dataset import Dataset, DatasetCard, Sample
     from iqabench.runner import RunOptions, run_metric
-    from iqabench.store import ScoreStore
+    from iqabench.store import ScoreKey, ScoreStore
     from toy_metrics import MeanIntensity
 
     images, store_path, sleep = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import torch.hub
 
-from iqabench import weights
-from iqabench.errors import WeightsError
+from iqabench import hashing, settings, weights
+from iqabench.errors import UsageError, WeightsError
+from iqabench.hashing import file_sha256
 
 URL = "https://example.org/models/model-1234.pth"
 NAME = "model-1234.pth"
@@ -20,7 +21,6 @@ def clean_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.delenv("IQABENCH_WEIGHTS_DIR", raising=False)
     monkeypatch.delenv("IQABENCH_OFFLINE", raising=False)
-    monkeypatch.setattr(weights, "OFFLINE", False)
 
     def no_download(url, dst, *args, **kwargs):
         raise AssertionError(f"download attempted: {url}")
@@ -105,13 +105,11 @@ def test_missing_without_url():
         weights.resolve(NAME, subdir="pyiqa")
 
 
-@pytest.mark.parametrize("how", ["argument", "env", "switch"])
+@pytest.mark.parametrize("how", ["argument", "env", "override"])
 def test_offline_error_names_file_url_and_folders(how, monkeypatch):
     if how == "env":
         monkeypatch.setenv("IQABENCH_OFFLINE", "1")
-    elif how == "switch":
-        monkeypatch.setattr(weights, "OFFLINE", True)
-    with pytest.raises(WeightsError) as info:
+    with pytest.raises(WeightsError) as info, settings.overrides(offline=how == "override" or None):
         weights.resolve(NAME, url=URL, subdir="pyiqa", offline=True if how == "argument" else None)
     message = str(info.value)
     assert f"Weight file {NAME!r} is missing and downloads are off" in message
@@ -144,21 +142,28 @@ def test_offline_false_cannot_override_the_user(monkeypatch):
     monkeypatch.setenv("IQABENCH_OFFLINE", "1")
     assert weights.is_offline(False) is True
     monkeypatch.setenv("IQABENCH_OFFLINE", "0")
-    monkeypatch.setattr(weights, "OFFLINE", True)
-    assert weights.is_offline(False) is True
+    with settings.overrides(offline=True):
+        assert weights.is_offline(False) is True
+    assert weights.is_offline() is False  # the override ends with its block; os.environ was never written
+
+
+def test_an_unreadable_offline_value_is_a_usage_error(monkeypatch):
+    monkeypatch.setenv("IQABENCH_OFFLINE", "perhaps")
+    with pytest.raises(UsageError, match="IQABENCH_OFFLINE='perhaps' is not a yes/no value"):
+        weights.is_offline()
 
 
 def test_sha256_streams_and_follows_changes(tmp_path):
     content = os.urandom(3 * (1 << 20) + 17)  # spans several read chunks
     path = write(tmp_path / "w.bin", content)
-    assert weights.sha256(path) == hashlib.sha256(content).hexdigest()
-    hits = weights._sha256.cache_info().hits
-    assert weights.sha256(str(path)) == hashlib.sha256(content).hexdigest()
-    assert weights._sha256.cache_info().hits == hits + 1
+    assert file_sha256(path) == hashlib.sha256(content).hexdigest()
+    hits = hashing._sha256.cache_info().hits
+    assert file_sha256(str(path)) == hashlib.sha256(content).hexdigest()
+    assert hashing._sha256.cache_info().hits == hits + 1
     write(path, b"changed")
-    assert weights.sha256(path) == hashlib.sha256(b"changed").hexdigest()
+    assert file_sha256(path) == hashlib.sha256(b"changed").hexdigest()
 
 
 def test_sha256_of_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
-        weights.sha256(tmp_path / "absent.bin")
+        file_sha256(tmp_path / "absent.bin")

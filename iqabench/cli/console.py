@@ -54,7 +54,7 @@ def handles_errors(command: Callable) -> Callable:
 
 def draw(table, show_provenance: bool = False) -> None:
     """A :class:`iqabench.tables.Table` on stdout: statistics (each interval under its value), the pairwise
-    comparisons, then the notes on stderr."""
+    comparisons, then the notes (and, when asked, the provenance)."""
     statistics = RichTable(title=f"{table.dataset}: {table.title}", show_lines=True)
     for i, column in enumerate(table.header):
         statistics.add_column(column, justify="left" if i == 0 else "right")
@@ -70,10 +70,10 @@ def draw(table, show_provenance: bool = False) -> None:
             pairs.add_row(*(_stacked(cell) for cell in row))
         out.print(pairs, markup=False)
     for note in table.notes:
-        say(f"note: {note}", error=True)
+        say(f"note: {note}")
     if show_provenance:
         for key, value in table.provenance:
-            say(f"{key}: {value}", error=True)
+            say(f"{key}: {value}")
 
 
 def _stacked(cell: str) -> str:
