@@ -1,6 +1,9 @@
-"""The issue's acceptance table: iqabench.stats against its baselines, timed in one run.
+"""The acceptance tables: iqabench.stats against its baselines, and the harness (start-up, resume,
+per-image overhead, rerun: :mod:`.harness`), timed in one run.
 
-    python -m benchmarks                 # the full table (about two minutes on 2 cores)
+    python -m benchmarks                 # both tables (about five minutes on 2 cores)
+    python -m benchmarks --only stats    # the statistics core alone (about two minutes)
+    python -m benchmarks --only harness  # the harness alone
     python benchmarks/report.py          # the same
     python -m benchmarks --quick         # small sizes, a smoke test of the command; targets not judged
     python -m benchmarks --skip-compile  # leave out the cold-cache compile rows (the slowest part)
@@ -29,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 if __package__:
-    from . import cases
+    from . import cases, harness
 else:  # run as a script: python benchmarks/report.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks import cases
+    from benchmarks import cases, harness
 
 
 @dataclass
@@ -253,6 +256,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-compile", action="store_true", help="leave out the cold-cache compile rows")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
+    parser.add_argument("--only", choices=["stats", "harness"], help="one table only")
     args = parser.parse_args(argv)
 
     sizes = dict(point=cases.N_POINT, brute=cases.N_BRUTE, boot=cases.N_BOOT, resamples=cases.RESAMPLES,
@@ -265,15 +269,18 @@ def main(argv=None) -> int:
     before = environment()
     started = time.perf_counter()
     rows = []
-    for make in (point_rows, bootstrap_row, grouped_row, logistic_row):
-        made = make(sizes, repeat)
-        rows.extend(made if isinstance(made, list) else [made])
-        print(f"  ... {rows[-1].case}: done", file=sys.stderr, flush=True)
-    rows.extend(startup_rows(2 if args.quick else 3, compile_rows=not (args.skip_compile or args.quick)))
+    if args.only != "harness":
+        for make in (point_rows, bootstrap_row, grouped_row, logistic_row):
+            made = make(sizes, repeat)
+            rows.extend(made if isinstance(made, list) else [made])
+            print(f"  ... {rows[-1].case}: done", file=sys.stderr, flush=True)
+        rows.extend(startup_rows(2 if args.quick else 3, compile_rows=not (args.skip_compile or args.quick)))
+    if args.only != "stats":
+        rows.extend(harness.rows(Row, args.quick))
     for row in rows:
         row.met = None if args.quick else judge(row.target, row.ours, row.ratio)
 
-    print(f"iqabench.stats benchmarks ({'quick, sizes reduced, targets not judged' if args.quick else 'full'}), "
+    print(f"iqabench benchmarks ({'quick, sizes reduced, targets not judged' if args.quick else 'full'}), "
           f"best of {repeat}, {time.perf_counter() - started:.0f} s in all")
     print(f"before: {before}")
     print(f"after:  load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}")

@@ -15,16 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from . import settings
 from .dataset import Dataset, open_dataset
 from .errors import IqabenchError, Problems, UsageError
 from .metric import Metric
 from .plugins import Registry, load_registry
-from .results import DatasetResults, collect
 from .runner import RunOptions, RunSummary, check_compatible, hash_samples, run_metric, selected
 from .store import ScoreStore
+
+if TYPE_CHECKING:
+    from .results import DatasetResults
 
 
 @dataclass
@@ -32,7 +34,7 @@ class RunResult:
     """What :func:`run` did (one summary per metric) and the results on the label set it recorded."""
 
     summaries: list[RunSummary]
-    results: DatasetResults
+    results: "DatasetResults"
     store: Path
 
 
@@ -83,6 +85,8 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
         store: Path | None = None, options: RunOptions | None = None, registry: Registry | None = None,
         resamples: int = 1000, seed: int = 0, progress=None) -> RunResult:
     """Score ``dataset`` with ``metrics`` (only what the store lacks) and compute the results."""
+    from .results import collect
+
     options = options or RunOptions()
     if options.max_pixels is None:
         settings.max_pixels()  # a bad IQABENCH_MAX_PIXELS is a usage error before anything runs
@@ -97,8 +101,10 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
 
 
 def stats(dataset: str, metrics: Sequence[str] = (), *, store: Path | None = None, registry: Registry | None = None,
-          resamples: int = 1000, seed: int = 0, level: float = 0.95, labels_id: str | None = None) -> DatasetResults:
+          resamples: int = 1000, seed: int = 0, level: float = 0.95, labels_id: str | None = None) -> "DatasetResults":
     """Results from the store alone (nothing is scored)."""
+    from .results import collect
+
     registry = registry or load_registry()
     registry.dataset(dataset)
     path = _existing_store(store)

@@ -12,10 +12,10 @@ _CHUNK = 1 << 20
 
 def file_sha256(path: str | os.PathLike) -> str:
     """sha256 (hex) of a file's bytes, read in 1 MiB chunks; cached within the process by
-    (resolved path, size, modification time), so an unchanged file is read once."""
-    resolved = os.path.realpath(path)
-    stat = os.stat(resolved)
-    return _sha256(resolved, stat.st_size, stat.st_mtime_ns)
+    (absolute path, size, modification time), so an unchanged file is read once."""
+    absolute = os.path.abspath(path)
+    stat = os.stat(absolute)
+    return _sha256(absolute, stat.st_size, stat.st_mtime_ns)
 
 
 @lru_cache(maxsize=4096)

@@ -246,7 +246,7 @@ class ScoreStore:
     def content_hashes(self, stats: Mapping[Path, os.stat_result]) -> dict[Path, str]:
         """sha256 of many files whose ``stat`` the caller has: one lookup per 500 files, the files not
         cached (or changed since) hashed and recorded in one transaction."""
-        keys = {path: (str(Path(path).resolve()), st.st_size, st.st_mtime_ns) for path, st in stats.items()}
+        keys = {path: (os.path.abspath(path), st.st_size, st.st_mtime_ns) for path, st in stats.items()}
         cached: dict[str, tuple[int, int, str]] = {}
         names = sorted({key[0] for key in keys.values()})
         for start in range(0, len(names), _CHUNK):

@@ -156,3 +156,9 @@ def test_f_test_rejects_bad_input():
         rmse_f_test(np.ones(10), np.ones(11))
     with pytest.raises(ValueError):
         rmse_f_test(np.ones(4), np.ones(4), parameters=4)
+
+
+def test_steiger_is_undefined_for_two_metrics_that_rank_identically():
+    """Found by the harness benchmark: two metrics with the same scores (r_ab = 1) divided by zero."""
+    result = steiger_test(0.4, 0.4, 1.0, 200)
+    assert math.isnan(result.statistic) and math.isnan(result.p_value)

@@ -60,6 +60,8 @@ def steiger_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
     mean = (r_a + r_b) / 2.0
     psi = r_ab * (1.0 - 2.0 * mean**2) - 0.5 * mean**2 * (1.0 - 2.0 * mean**2 - r_ab**2)
     covariance = psi / (1.0 - mean**2) ** 2
+    if covariance >= 1.0:  # the two metrics rank identically (r_ab = 1): the difference has no variance
+        return TestResult("Steiger Z", math.nan, math.nan, ())
     z = (math.atanh(r_a) - math.atanh(r_b)) * math.sqrt(n - 3) / math.sqrt(2.0 - 2.0 * covariance)
     return TestResult("Steiger Z", z, float(2.0 * norm.sf(abs(z))), ())
 

@@ -1,28 +1,42 @@
-"""Registers one DatasetSpec per card in ``datasets/``, with the reader of its format."""
+"""Registers one DatasetSpec per card in ``datasets/``, with the reader of its format.
+
+A reader's module is imported when the dataset is opened, not when plugins load, so that listing
+datasets does not import scipy or scikit-image.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.resources import as_file, files
 
 from iqabench import DatasetCard, DatasetSpec, hookimpl
-from iqabench.dataset import Reader
+from iqabench.dataset import ReadResult, Reader
 from iqabench.errors import PluginError
 
-from . import csiq, embedded, folder, gfiqa, kadid, koniq, live, livec, metainfo, tid2013
-
-#: card ``format`` -> the reader of that layout
-READERS: dict[str, Reader] = {
-    "csiq": csiq.read,
-    "embedded": embedded.read,
-    "folder": folder.read,
-    "gfiqa": gfiqa.read,
-    "kadid10k": kadid.read,
-    "koniq10k": koniq.read,
-    "live": live.read,
-    "livec": livec.read,
-    "metainfo": metainfo.read,
-    "tid2013": tid2013.read,
+#: card ``format`` -> the module (of this package) whose ``read`` reads that layout
+READER_MODULES: dict[str, str] = {
+    "csiq": "csiq",
+    "embedded": "embedded",
+    "folder": "folder",
+    "gfiqa": "gfiqa",
+    "kadid10k": "kadid",
+    "koniq10k": "koniq",
+    "live": "live",
+    "livec": "livec",
+    "metainfo": "metainfo",
+    "tid2013": "tid2013",
 }
+
+
+def reader(format_name: str) -> Reader:
+    """The reader of a card format, importing its module on first use."""
+    module = READER_MODULES[format_name]
+
+    def read(card: DatasetCard, root, options: dict) -> ReadResult:
+        return import_module(f"{__package__}.{module}").read(card, root, options)
+
+    read.__qualname__ = f"read_{module}"
+    return read
 
 
 def cards() -> list[DatasetCard]:
@@ -38,6 +52,6 @@ def cards() -> list[DatasetCard]:
 @hookimpl
 def register_datasets(register):
     for card in cards():
-        if card.format not in READERS:
-            raise PluginError(f"dataset card {card.name!r} has format {card.format!r}; known: {sorted(READERS)}")
-        register(DatasetSpec(card, READERS[card.format]))
+        if card.format not in READER_MODULES:
+            raise PluginError(f"dataset card {card.name!r} has format {card.format!r}; known: {sorted(READER_MODULES)}")
+        register(DatasetSpec(card, reader(card.format)))
