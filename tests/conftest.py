@@ -1,16 +1,11 @@
-"""Shared test helpers: iqabench's fixtures, the path to ../shared, and the marker for tests that need it."""
-
-from pathlib import Path
+"""Shared set-up of the suite: iqabench's own fixtures for plugin authors, and the skip of the tests that need
+``../shared`` where it is absent. Tests never import this module; helpers live in modules of their own."""
 
 import pytest
 
+from shared_data import SHARED
+
 pytest_plugins = ["iqabench.testing"]
-
-#: third-party images, labels and weights beside the project; a user's machine has none (DESIGN.md).
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-#: mark a test that reads SHARED; it is skipped, with the reason, where SHARED is absent.
-requires_shared = pytest.mark.shared
 
 
 def pytest_collection_modifyitems(items):

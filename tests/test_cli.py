@@ -12,7 +12,7 @@ import pytest
 from iqabench.testing import install_entry_point
 
 from bad_inputs import build_bad_image_corpus
-from conftest import SHARED, requires_shared
+from shared_data import SHARED, requires_shared
 from toy_metrics import write_images
 
 TOY_PLUGIN = """

@@ -6,7 +6,7 @@ Read in place, never copied. Skipped, with the reason, where ../shared is absent
 from __future__ import annotations
 
 import pytest
-from conftest import SHARED, requires_shared
+from shared_data import SHARED, requires_shared
 from iqabench_datasets import plugin
 
 from iqabench.dataset import open_dataset

@@ -13,7 +13,7 @@ from PIL import Image, ImageFile
 from torchvision.transforms.functional import to_tensor
 
 from bad_inputs import ODD_SIZE, TINY_SIDE, build_bad_image_corpus, build_odd_image_corpus, picture, picture16
-from conftest import SHARED, requires_shared
+from shared_data import SHARED, requires_shared
 from iqabench import images, settings
 from iqabench.errors import ImageError, UsageError
 from iqabench.hashing import file_sha256

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from iqabench.cli import main
 
+pytest.importorskip("pyiqa", reason="the leaderboard tests score with pyiqa's PSNR and SSIM (the pyiqa extra)")
+
 SMALL_SUITE = """
 title = "two fast metrics on twelve images"
 device = "cpu"
@@ -109,6 +111,23 @@ def test_check_passes_on_the_real_table_and_fails_on_a_changed_number(committed)
     assert failed.exit_code == 1, failed.output
     assert f"small/default.csv: pyiqa:ssim SRCC: committed {changed}, computed {srcc}" in failed.output
     assert "1 difference(s)" in failed.output
+
+
+@pytest.mark.parametrize("column, new", [("scored", "13"), ("missing", "1"), ("failed", "0.5")])
+def test_check_fails_on_a_changed_plain_number(committed, column, new):
+    """Counts are numbers too: any change fails the check, not only a change beyond some tolerance."""
+    out, store = committed
+    path = out / "small" / "default.csv"
+    with open(path, newline="") as f:
+        table = list(csv.reader(f))
+    index = table[0].index(column)
+    old = table[1][index]
+    table[1][index] = new
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(table)
+    failed = leaderboard(out, store, "--check", "--skip-unavailable")
+    assert failed.exit_code == 1, failed.output
+    assert f"{table[1][0]} {column}: committed {new}, computed {old}" in failed.output
 
 
 def test_check_ignores_the_date_and_diffs_the_markdown(committed):

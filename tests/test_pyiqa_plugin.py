@@ -19,7 +19,7 @@ from importlib.metadata import version
 
 import pytest
 import torch
-from conftest import SHARED, requires_shared
+from shared_data import SHARED, requires_shared
 
 from iqabench import Metric, hookimpl, weights
 from iqabench.errors import UsageError, WeightsError

@@ -13,7 +13,7 @@ import pytest
 
 from iqabench.dataset import Dataset, DatasetCard, Sample
 from iqabench.errors import DatasetError
-from iqabench.runner import RunOptions, run_metric
+from iqabench.runner import RunOptions, default_workers, run_metric, scoring_threads
 from iqabench.store import ScoreKey, ScoreStore
 
 from toy_metrics import AbsDifference, MeanIntensity, NanForDark, RaisesOnWide, write_images
@@ -232,3 +232,11 @@ def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path):
     runs = ScoreStore(killed_store).runs()
     assert [r["status"] for r in runs] == ["running", "completed"]  # the killed run never reached its end
     assert runs[1]["n_stored"] == partial and runs[1]["n_scored"] == 30 - partial
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 4, 8, 16, 64])
+def test_defaults_never_run_more_threads_and_decoders_than_cores(cores):
+    """Decoding workers (one thread each) plus torch's scoring threads never oversubscribe the cores."""
+    workers = default_workers(cores)
+    assert workers + scoring_threads(workers, cores) <= cores
+    assert workers == 0 if cores < 4 else workers >= 1
