@@ -136,10 +136,6 @@ class Dataset:
     def name(self) -> str:
         return self.card.name
 
-    @property
-    def labelled(self) -> bool:
-        return any(s.mos is not None for s in self.samples)
-
     def labels_id(self) -> str:
         """The identity of this label set: a hash of every sample's id, MOS, std, group and split (so two
         label files of one dataset are two label sets in the store, and the same labels are one)."""

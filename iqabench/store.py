@@ -133,11 +133,6 @@ class StoreError(IqabenchError):
     """The store file cannot be used as it is (written by a newer iqabench, say)."""
 
 
-def default_store_path() -> Path:
-    """``$IQABENCH_STORE`` when set, else ``~/.cache/iqabench/scores.sqlite``."""
-    return settings.store_path()
-
-
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -195,7 +190,7 @@ class ScoreStore:
     """A connection to one store file. Cheap to open; safe to open from several processes."""
 
     def __init__(self, path: Path | str | None = None) -> None:
-        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.path = Path(path).expanduser() if path is not None else settings.store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
