@@ -164,11 +164,12 @@ class PluginManager:
         wrong is broken, and nothing it registered is kept."""
         registry = Registry(broken=list(self.broken), versions=dict(self.versions))
         tables = {"metric": registry.metrics, "dataset": registry.datasets}
-        for plugin_name, plugin in self.pm.list_name_plugin():
+        plugins = self.pm.list_name_plugin()
+        for plugin_name, _ in plugins:
+            others = [p for n, p in plugins if n != plugin_name]
             staged: list[tuple[str, object]] = []
             try:
                 for hook_name, kind in REGISTERS.items():
-                    others = [p for n, p in self.pm.list_name_plugin() if n != plugin_name]
                     caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
                     caller(register=lambda item, kind=kind: staged.append((kind, _checked(kind, item, plugin_name))))
                 _check_unique(registry, staged, plugin_name)

@@ -118,7 +118,7 @@ def _metric_result(store: ScoreStore, registry: Registry, dataset: str, labels_i
     metric = registry.metrics[name]
     identity = metric.identity()
     rows = store.current_scores(dataset, labels_id, name, identity.config_hash, identity.weights_hash)
-    runs = {r["id"]: r for r in store.runs() if r["id"] in {row["run_id"] for row in rows}}
+    runs = {r["id"]: r for r in store.runs(row["run_id"] for row in rows)}
     weights = identity.weights
     if weights is None:  # declared only by loading: the files recorded by the runs that made these scores
         weights = next((json.loads(r["weights"]) for r in runs.values()), {})

@@ -299,8 +299,14 @@ class ScoreStore:
                 (now(), status, total, scored, stored, missing, failed, run_id),
             )
 
-    def runs(self) -> list[dict]:
-        return self._dicts("SELECT * FROM runs ORDER BY id")
+    def runs(self, ids: Iterable[int] | None = None) -> list[dict]:
+        """Every run, or those with the given ids, in order."""
+        if ids is None:
+            return self._dicts("SELECT * FROM runs ORDER BY id")
+        wanted = sorted(set(ids))
+        return [row for start in range(0, len(wanted), _CHUNK) for row in self._dicts(
+            f"SELECT * FROM runs WHERE id IN ({','.join('?' * len(wanted[start:start + _CHUNK]))}) ORDER BY id",
+            wanted[start:start + _CHUNK])]
 
     # -- scores ----------------------------------------------------------------------------
     def stored(self, key: ScoreKey) -> dict[tuple[str, str], StoredScore]:
