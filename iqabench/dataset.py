@@ -130,7 +130,8 @@ class Dataset:
     label_file: Path | None = None
     label_file_sha256: str | None = None
     group_by: str | None = None
-    file_stats: dict[Path, os.stat_result] = field(default_factory=dict, repr=False)
+    #: os.fspath(path) -> its stat, for every file found (string keys: hashed once, unlike Path's).
+    file_stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -139,7 +140,8 @@ class Dataset:
     def labels_id(self) -> str:
         """The identity of this label set: a hash of every sample's id, MOS, std, group and split (so two
         label files of one dataset are two label sets in the store, and the same labels are one)."""
-        rows = sorted([s.id, s.mos, s.std, s.group, s.split] for s in self.samples + self.missing)
+        rows = sorted(([s.id, s.mos, s.std, s.group, s.split] for s in self.samples + self.missing),
+                      key=lambda row: row[0])  # ids are unique (validate_labels)
         canonical = json.dumps([self.group_by, rows], separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -191,7 +193,7 @@ def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | No
         raise DatasetError(f"the reader of dataset {card.name!r} returned {type(result).__name__}; "
                            "a reader returns iqabench.dataset.ReadResult(samples, label_file, group_by)")
     validate_labels(card, result.samples, f"dataset {card.name!r} at {root}")
-    stats: dict[Path, os.stat_result] = {}
+    stats: dict[str, os.stat_result] = {}
     present, missing = [], []
     for sample in result.samples:
         files_exist = _stat_file(sample.path, stats) and (sample.ref_path is None or _stat_file(sample.ref_path, stats))
@@ -202,15 +204,16 @@ def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | No
                    file_stats=stats)
 
 
-def _stat_file(path: Path, stats: dict[Path, os.stat_result]) -> bool:
+def _stat_file(path: Path, stats: dict[str, os.stat_result]) -> bool:
     """Whether ``path`` is a regular file; its ``stat`` is kept in ``stats`` (looked up once per path)."""
-    if path in stats:
+    name = os.fspath(path)
+    if name in stats:
         return True
     try:
-        found = os.stat(path)
+        found = os.stat(name)
     except OSError:
         return False
     if not stat_mode.S_ISREG(found.st_mode):
         return False
-    stats[path] = found
+    stats[name] = found
     return True

@@ -13,14 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .dataset import DatasetCard
 from .errors import IqabenchError, UsageError
 from .plugins import Registry
-from .stats.evaluate import Evaluation, MetricScores, evaluate
 from .store import LabelSet, ScoreStore
+
+if TYPE_CHECKING:
+    from .stats.evaluate import Evaluation
 
 
 @dataclass
@@ -55,7 +58,7 @@ class DatasetResults:
     labels: dict[str, float]
     groups: dict[str, str] | None
     metrics: list[MetricResult]
-    evaluation: Evaluation | None
+    evaluation: "Evaluation | None"
     #: other label sets of the dataset in the store (not used here).
     other_label_sets: int = 0
     notes: list[str] = field(default_factory=list)
@@ -105,6 +108,8 @@ def collect(store: ScoreStore, registry: Registry, dataset: str, metrics: Sequen
     results = [_metric_result(store, registry, dataset, chosen.labels_id, name) for name in names]
     evaluation = None
     if labels and results:
+        from .stats.evaluate import MetricScores, evaluate  # numba is loaded only when there are statistics
+
         evaluation = evaluate([MetricScores(r.name, r.scores, r.lower_better) for r in results], labels,
                               labels_lower_better=card.lower_better, groups=groups, group_by=chosen.group_by,
                               resamples=resamples, seed=seed, level=level)

@@ -113,11 +113,12 @@ def selected(dataset: Dataset, options: RunOptions) -> list[Sample]:
 
 def hash_samples(store: ScoreStore, dataset: Dataset, samples: Sequence[Sample]) -> dict[str, SampleHashes]:
     """Content hashes of ``samples`` (and of each with its reference), by sample id."""
-    paths = {s.path for s in samples} | {s.ref_path for s in samples if s.ref_path is not None}
-    stats = {path: dataset.file_stats[path] if path in dataset.file_stats else os.stat(path) for path in paths}
-    digests = store.content_hashes(stats)
-    return {s.id: SampleHashes(digests[s.path], pair_hash(digests[s.path], digests[s.ref_path])
-                               if s.ref_path is not None else None) for s in samples}
+    known = dataset.file_stats
+    pairs = [(s.id, os.fspath(s.path), os.fspath(s.ref_path) if s.ref_path is not None else None) for s in samples]
+    names = {name for _, image, ref in pairs for name in (image, ref) if name is not None}
+    digests = store.content_hashes({name: known[name] if name in known else os.stat(name) for name in names})
+    return {sid: SampleHashes(digests[image], pair_hash(digests[image], digests[ref]) if ref is not None else None)
+            for sid, image, ref in pairs}
 
 
 @dataclass(frozen=True)

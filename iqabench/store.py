@@ -234,13 +234,14 @@ class ScoreStore:
         return _Transaction(self.conn)
 
     # -- content hashes --------------------------------------------------------------------
-    def content_hash(self, path: Path) -> str:
+    def content_hash(self, path: Path | str) -> str:
         """sha256 of one file, cached in the store by (absolute path, size, mtime)."""
-        return self.content_hashes({Path(path): os.stat(path)})[Path(path)]
+        name = os.fspath(path)
+        return self.content_hashes({name: os.stat(name)})[name]
 
-    def content_hashes(self, stats: Mapping[Path, os.stat_result]) -> dict[Path, str]:
-        """sha256 of many files whose ``stat`` the caller has: one lookup per 500 files, the files not
-        cached (or changed since) hashed and recorded in one transaction."""
+    def content_hashes(self, stats: Mapping[str, os.stat_result]) -> dict[str, str]:
+        """sha256 of many files (by path) whose ``stat`` the caller has: one lookup per 500 files, the files
+        not cached (or changed since) hashed and recorded in one transaction."""
         keys = {path: (os.path.abspath(path), st.st_size, st.st_mtime_ns) for path, st in stats.items()}
         cached: dict[str, tuple[int, int, str]] = {}
         names = sorted({key[0] for key in keys.values()})

@@ -11,12 +11,19 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .results import DatasetResults
-from .stats.bootstrap import Interval
-from .stats.evaluate import GROUPED_LABELS, LABELS, Evaluation
 
+if TYPE_CHECKING:
+    from .stats.bootstrap import Interval
+    from .stats.evaluate import Evaluation
+
+#: statistic key -> column label, in table order (the keys of ``stats.evaluate.EVALUATED``).
+LABELS = {"srcc": "SRCC", "plcc": "PLCC", "krcc": "KRCC", "pra": "PRA", "rmse": "RMSE"}
+#: grouped statistics shown (the keys of ``stats.evaluate.EVALUATED_PER_GROUP``) -> label prefix.
+GROUPED_LABELS = {"srcc": "SRCC", "pra": "PRA"}
 #: decimals printed for every statistic; ``leaderboard --check`` compares numbers at this precision.
 PRECISION = 4
 COUNTS = ["scored", "missing", "failed"]
@@ -43,7 +50,7 @@ class Table:
     provenance: list[tuple[str, str]]
 
 
-def statistic_keys(evaluation: Evaluation) -> list[str]:
+def statistic_keys(evaluation: "Evaluation") -> list[str]:
     """Statistic keys in table order: the overall ones, then the grouped ones when there are groups."""
     keys = list(LABELS)
     if evaluation.group_by:
@@ -61,7 +68,7 @@ def fmt(value: float) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.{PRECISION}f}"
 
 
-def interval_cell(interval: Interval | None) -> str:
+def interval_cell(interval: "Interval | None") -> str:
     """``0.4376 [0.3612, 0.5071]``; the estimate alone when it has no interval; ``n/a`` when undefined."""
     if interval is None or not math.isfinite(interval.estimate):
         return "n/a"

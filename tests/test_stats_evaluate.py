@@ -92,3 +92,11 @@ def test_samples_without_labels_are_ignored(data):
     labels = {i: (m if k % 2 else None) for k, (i, m) in enumerate(zip(ids, mos))}
     result = evaluate([MetricScores("good", dict(zip(ids, good)))], labels, resamples=20)
     assert result.metric("good").n == 150
+
+
+def test_the_tables_label_exactly_the_statistics_evaluated():
+    from iqabench import tables
+    from iqabench.stats import evaluate as evaluation
+
+    assert tuple(tables.LABELS) == evaluation.EVALUATED
+    assert tuple(tables.GROUPED_LABELS) == evaluation.EVALUATED_PER_GROUP

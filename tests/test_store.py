@@ -171,10 +171,10 @@ def test_content_hashes_of_many_files_take_one_transaction(tmp_path):
         files[-1].write_bytes(str(i).encode())
     with ScoreStore(tmp_path / "s.sqlite") as store:
         before = store.conn.total_changes
-        hashes = store.content_hashes({f: f.stat() for f in files})
+        hashes = store.content_hashes({str(f): f.stat() for f in files})
         assert store.conn.total_changes - before == 1200
         assert len(set(hashes.values())) == 1200
-        assert store.content_hashes({f: f.stat() for f in files}) == hashes  # cached: nothing written
+        assert store.content_hashes({str(f): f.stat() for f in files}) == hashes  # cached: nothing written
         assert store.conn.total_changes - before == 1200
 
 

@@ -23,10 +23,11 @@ from .inputs import signed, undefined_reason
 from .logistic import PARAMETERS, LogisticFit
 from .significance import TestResult, rmse_f_test, steiger_test, williams_test
 
-#: statistic key -> column label, in table order.
-LABELS = {"srcc": "SRCC", "plcc": "PLCC", "krcc": "KRCC", "pra": "PRA", "rmse": "RMSE"}
-#: grouped statistics shown in tables (key in :data:`GROUP_STATISTICS` -> label prefix).
-GROUPED_LABELS = {"srcc": "SRCC", "pra": "PRA"}
+#: the statistics evaluated per metric, with intervals, and those also evaluated per group (table order;
+#: :mod:`iqabench.tables` labels them).
+EVALUATED = ("srcc", "plcc", "krcc", "pra", "rmse")
+EVALUATED_PER_GROUP = ("srcc", "pra")
+
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def evaluate(metrics: Sequence[MetricScores], labels: Mapping[str, float], *, la
 
     Samples without a label are ignored. With ``groups`` (sample id -> group), grouped SRCC and PRA
     are added under ``"srcc/<group_by>"`` and ``"pra/<group_by>"``."""
-    statistics = tuple(LABELS)
+    statistics = EVALUATED
     evaluations = []
     for metric in metrics:
         ids = sorted(i for i in metric.scores if labels.get(i) is not None)
@@ -160,7 +161,7 @@ def _add_grouped(result: MetricEvaluation, pred, truth, group_of, group_by, resa
         result.notes.append(f"{result.name}: no {group_by} has two distinct labels; grouped results n/a")
         return
     replicates = group_mean_replicates(np.ascontiguousarray(g.per_group), resamples, seed)
-    for key in GROUPED_LABELS:
+    for key in EVALUATED_PER_GROUP:
         column = GROUP_STATISTICS.index(key)
         result.intervals[f"{key}/{group_by}"] = percentile_interval(g.values[key], replicates[:, column], level)
         if g.undefined[key]:
