@@ -19,6 +19,7 @@ _PUBLIC = {
     "DatasetSpec": ".dataset",
     "Metric": ".metric",
     "Sample": ".dataset",
+    "Trainer": ".trainer",
     "hookimpl": ".hookspecs",
 }
 

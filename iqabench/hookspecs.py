@@ -20,6 +20,12 @@ def register_datasets(register):
     """Register datasets: call ``register(dataset_spec)`` once per :class:`iqabench.DatasetSpec`."""
 
 
+@hookspec
+def register_trainers(register):
+    """Register training recipes: call ``register(trainer)`` once per :class:`iqabench.Trainer`; each
+    becomes ``iqabench train <name>``."""
+
+
 def names() -> list[str]:
     """Every hook declared here (used by messages and by the test that each hook is tested)."""
     marker = f"{PROJECT}_spec"  # the attribute pluggy's HookspecMarker sets on a hook spec

@@ -24,12 +24,16 @@ from . import __version__, hookspecs, settings
 from .dataset import DatasetSpec
 from .errors import PluginError, UsageError
 from .metric import Metric
+from .trainer import Trainer
 
 ENTRY_POINT_GROUP = "iqabench"
 #: plugin name -> module of the plugins that ship with iqabench.
-BUILTIN_PLUGINS = {"datasets": "iqabench_datasets.plugin", "pyiqa": "iqabench_pyiqa.plugin"}
+BUILTIN_PLUGINS = {"datasets": "iqabench_datasets.plugin", "pyiqa": "iqabench_pyiqa.plugin",
+                   "effres": "iqabench_effres.plugin"}
 #: hook name -> what it registers.
-REGISTERS = {"register_metrics": "metric", "register_datasets": "dataset"}
+REGISTERS = {"register_metrics": "metric", "register_datasets": "dataset", "register_trainers": "trainer"}
+#: what each kind of registered thing must be an instance of.
+EXPECTED = {"metric": Metric, "dataset": DatasetSpec, "trainer": Trainer}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Registry:
 
     metrics: dict[str, Metric] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+    trainers: dict[str, Trainer] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     broken: list[BrokenPlugin] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
@@ -61,6 +66,12 @@ class Registry:
             return self.datasets[name]
         except KeyError:
             raise UsageError(_unknown("dataset", name, self.datasets, self.broken)) from None
+
+    def trainer(self, name: str) -> Trainer:
+        try:
+            return self.trainers[name]
+        except KeyError:
+            raise UsageError(_unknown("trainer", name, self.trainers, self.broken)) from None
 
     def plugin_of(self, kind: str, name: str) -> str:
         """``"<plugin> (<distribution> <version>)"`` of what registered a metric or dataset."""
@@ -163,7 +174,7 @@ class PluginManager:
         """Call each hook of each plugin through pluggy; a plugin whose hook raises or registers something
         wrong is broken, and nothing it registered is kept."""
         registry = Registry(broken=list(self.broken), versions=dict(self.versions))
-        tables = {"metric": registry.metrics, "dataset": registry.datasets}
+        tables = {"metric": registry.metrics, "dataset": registry.datasets, "trainer": registry.trainers}
         plugins = self.pm.list_name_plugin()
         for plugin_name, _ in plugins:
             others = [p for n, p in plugins if n != plugin_name]
@@ -184,7 +195,7 @@ class PluginManager:
 
 
 def _checked(kind: str, item, plugin: str):
-    expected = Metric if kind == "metric" else DatasetSpec
+    expected = EXPECTED[kind]
     if not isinstance(item, expected):
         raise PluginError(
             f"plugin {plugin!r} registered {item!r} as a {kind}; register() takes an instance of "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import export, info, leaderboard, listing, run, stats
+from . import export, info, leaderboard, listing, run, stats, train
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +20,7 @@ def main() -> None:
     """Benchmark image quality metrics on IQA datasets, keeping every per-image score."""
 
 
-for _command in (listing.list_, run.run, stats.stats, export.export, leaderboard.leaderboard, info.info):
+for _command in (listing.list_, run.run, stats.stats, export.export, leaderboard.leaderboard, info.info, train.train):
     main.add_command(_command)
 
 __all__ = ["main"]

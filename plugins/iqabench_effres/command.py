@@ -1,0 +1,70 @@
+"""``iqabench train effres``: the command line of :func:`.train.train`. Defaults are the paper's
+(ResNet50, 256-pixel patches, batch 4 accumulated to 512, PGD); ``--help`` says what the CPU recipe
+changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patch 128 --batch 16 --accumulate 64 "
+            "--attack fgsm is the recipe of the shipped checkpoint.")
+
+
+@click.command(name="effres", help=f"Train effres (Kansy et al.) on clean face images, self-supervised. {CPU_HINT}")
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
+              help="Clean face images: a folder (searched recursively) or a .txt list of paths. Repeatable.")
+@click.option("--val", "validation", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Held-out clean faces to validate on after each epoch (grouped SRCC/PRA). Repeatable.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("effres.pt"), show_default=True,
+              help="Checkpoint to write; training resumes from it when it exists.")
+@click.option("--restart", is_flag=True, help="Start over even if --out exists.")
+@click.option("--backbone", type=click.Choice(["resnet18", "resnet34", "resnet50"]), default="resnet50",
+              show_default=True)
+@click.option("--patch", type=click.Choice(["128", "256"]), default="256", show_default=True)
+@click.option("--batch", type=int, default=4, show_default=True, help="Patches per forward pass.")
+@click.option("--accumulate", type=int, default=512, show_default=True, help="Patches per optimizer step.")
+@click.option("--epochs", type=int, default=10, show_default=True)
+@click.option("--epoch-patches", type=int, default=51200, show_default=True, help="Patches per epoch.")
+@click.option("--attack", type=click.Choice(["pgd", "fgsm", "none"]), default="pgd", show_default=True,
+              help="Adversarial steps: PGD (paper) or one FGSM step (faster, slightly worse).")
+@click.option("--pgd-step", type=float, default=None, help="L2 step size [default: 30, or 15 with --patch 128].")
+@click.option("--mask", type=click.Choice(["mediapipe", "bisenet", "none"]), default="mediapipe", show_default=True)
+@click.option("--imagenet", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="torchvision ImageNet weights of the backbone to start from (the paper's pretraining).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes drawing samples.")
+@click.option("--minutes", type=float, default=None, help="Stop (and save) after this many minutes.")
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
+def effres(data, validation, out, restart, backbone, patch, batch, accumulate, epochs, epoch_patches, attack,
+           pgd_step, mask, imagenet, seed, workers, minutes, device) -> None:
+    import torch
+
+    from iqabench.cli.console import handles_errors
+
+    from .progress import TrainingProgress
+    from .train import TrainSettings, train
+
+    settings = TrainSettings(backbone=backbone, patch=int(patch), batch=batch, accumulate=accumulate,
+                             epochs=epochs, epoch_patches=epoch_patches, attack=attack, pgd_step=pgd_step,
+                             mask=mask, seed=seed, workers=workers, imagenet=imagenet)
+
+    @handles_errors
+    def run() -> None:
+        with TrainingProgress(settings) as progress:
+            payload = train(settings, list(data), out, validation=list(validation), minutes=minutes,
+                            restart=restart, device=torch.device(device) if device else None,
+                            progress=progress.update)
+        for figures in payload["history"]:
+            click.echo("epoch {epoch}: loss {loss:.4f}".format(**figures)
+                       + (" val SRCC {srcc:.4f} PRA {pra:.4f}".format(**figures) if "srcc" in figures else ""))
+        click.echo(f"checkpoint: {out}")
+
+    try:
+        run()
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+__all__ = ["effres"]

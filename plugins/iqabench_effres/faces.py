@@ -1,0 +1,66 @@
+"""Clean training faces: the files (a folder, searched recursively, or a text file of paths), decoded to
+RGB, with their foreground masks and a manifest (path and sha256) that the checkpoint keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from iqabench.hashing import file_sha256
+
+from .masks import masker
+
+SUFFIXES = {".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
+
+
+@dataclass
+class Faces:
+    images: list[np.ndarray]
+    masks: list[np.ndarray]
+    manifest: list[dict]
+
+
+def image_paths(sources) -> list[Path]:
+    """Every image under the given folders (recursively, sorted) and in the given lists of paths."""
+    paths = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            paths += sorted(p for p in source.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+                            and not any(part.startswith(".") for part in p.relative_to(source).parts))
+        elif source.is_file() and source.suffix == ".txt":
+            lines = [line.strip() for line in source.read_text().splitlines()]
+            paths += [(source.parent / line) for line in lines if line and not line.startswith("#")]
+        else:
+            raise FileNotFoundError(f"training data {str(source)!r} is neither a folder of images nor a .txt "
+                                    f"list of image paths")
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{len(missing)} listed training images do not exist, e.g. {missing[0]!r}")
+    if not paths:
+        raise FileNotFoundError(f"no images in {', '.join(map(str, sources))}")
+    return paths
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+
+
+def load_faces(sources, mask: str, root: Path | None = None) -> Faces:
+    """Decode every training image and compute its mask with the named masker."""
+    faces = Faces([], [], [])
+    face_masker = masker(mask)
+    for path in image_paths(sources):
+        image = read_rgb(path)
+        faces.images.append(image)
+        faces.masks.append(face_masker.mask(image))
+        name = str(path.resolve().relative_to(root.resolve())) if root else str(path)
+        faces.manifest.append({"path": name, "sha256": file_sha256(path),
+                               "foreground": round(float(faces.masks[-1].mean()), 4)})
+    return faces
+
+
+__all__ = ["Faces", "image_paths", "load_faces", "read_rgb"]

@@ -1,0 +1,114 @@
+"""The ``effres`` metrics: a trained checkpoint (:mod:`.checkpoint`) scoring faces (:mod:`.inference`)
+with one of the face masks (:mod:`.masks`). The mask is part of the identity: scores made with
+different masks are stored apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Sequence
+
+import numpy as np
+
+from iqabench import weights
+from iqabench.metric import Availability, Metric
+
+from . import checkpoint
+from .inference import MIN_FOREGROUND, PATCHES
+
+if TYPE_CHECKING:
+    import torch
+
+#: a checkpoint of the user's own (``iqabench train effres --out``) in the weights folder wins.
+USER_CHECKPOINT = ("effres.pt", "effres")
+
+
+class EffRes(Metric):
+    """Effective resolution of a face in [0, 1] (Kansy et al.): 1 is as sharp as the pixels allow."""
+
+    name: ClassVar[str] = "effres"
+    kind = "NR"
+    lower_better = False
+    score_range = (0.0, 1.0)
+    channels = 3
+    batch_size = 4
+    #: the shipped checkpoint's patch; a smaller image is a per-image failure.
+    min_size = 128
+    version = "1"
+    mask_name: ClassVar[str] = "mediapipe"
+    description = "effective resolution of faces (Kansy et al.), mediapipe face mask"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._model = None
+        self._masker = None
+        self._patch = 128
+        self._device = None
+
+    @classmethod
+    def checkpoint_path(cls) -> Path:
+        return weights.find(*USER_CHECKPOINT) or checkpoint.SHIPPED
+
+    def config(self) -> dict:
+        return {**super().config(), "mask": self.mask_name, "patches": PATCHES, "min_foreground": MIN_FOREGROUND}
+
+    def weight_files(self) -> dict[str, Path] | None:
+        files = {"checkpoint": self.checkpoint_path()}
+        if self.mask_name == "bisenet":
+            from .bisenet import weight_file
+
+            found = weight_file()
+            if found is None:
+                return None
+            files["mask"] = found
+        return files
+
+    def availability(self) -> Availability:
+        path = self.checkpoint_path()
+        if not path.is_file():
+            return Availability(False, f"no effres checkpoint at {path}: train one with `iqabench train effres`")
+        from .masks import mask_availability
+
+        return mask_availability(self.mask_name)
+
+    def load(self, device: "torch.device") -> None:
+        from .masks import masker
+        from .model import EffResNet
+
+        path = self.checkpoint_path()
+        payload = checkpoint.load(path, checkpoint.pinned_sha256(path))
+        settings = payload["config"]["settings"]
+        model = EffResNet(settings["backbone"])
+        model.load_state_dict({name: value.float() for name, value in payload["model"].items()})
+        self._model = model.to(device).eval()
+        self._patch = int(settings["patch"])
+        self._device = device
+        self._masker = masker(self.mask_name)
+        self.weights = {name: value for name, value in (self.identity().weights or {}).items()}
+
+    def score_batch(self, images: Sequence["torch.Tensor"], refs=None) -> Sequence[float]:
+        from .inference import score_face
+
+        scores = []
+        for image in images:
+            pixels = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
+            pixels = np.ascontiguousarray(pixels)
+            scores.append(score_face(self._model, pixels, self._masker.mask(pixels), self._patch,
+                                     self._device).score)
+        return scores
+
+
+class EffResNoMask(EffRes):
+    name = "effres-nomask"
+    mask_name = "none"
+    description = "effective resolution (Kansy et al.) over every patch, no face mask"
+
+
+class EffResBiSeNet(EffRes):
+    name = "effres-bisenet"
+    mask_name = "bisenet"
+    description = "effective resolution (Kansy et al.), the paper's BiSeNet face parsing mask (facexlib weights)"
+
+
+METRICS = (EffRes, EffResNoMask, EffResBiSeNet)
+
+__all__ = ["EffRes", "EffResBiSeNet", "EffResNoMask", "METRICS"]

@@ -1,0 +1,146 @@
+"""effres training pieces: patches, adversarial inputs, a few real training steps, checkpoints, inference
+on the awkward cases the module docstrings promise (no mask, smaller than a patch, greyscale)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from iqabench_effres import checkpoint
+from iqabench_effres.adversarial import LINF_RADIUS, fgsm, pgd_l2
+from iqabench_effres.inference import FALLBACK_FOREGROUND, MIN_FOREGROUND, NoFaceError, score_face
+from iqabench_effres.model import EffResNet
+from iqabench_effres.patches import foreground_fractions, foreground_table, inference_grid, inference_stride
+from iqabench_effres.samples import SampleMaker, SampleRecipe
+from iqabench_effres.train import TrainSettings, build_model, mape, train
+
+
+def textured(size: int = 256, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (size // 8, size // 8, 3), dtype=np.uint8)
+    smooth = np.asarray(Image.fromarray(base).resize((size, size), Image.Resampling.BICUBIC)).astype(np.int16)
+    return np.clip(smooth + rng.integers(-40, 41, smooth.shape), 0, 255).astype(np.uint8)
+
+
+def test_inference_stride_gives_about_100_patches():
+    for height, width in [(1024, 1024), (512, 768), (300, 2000), (129, 129)]:
+        count = len(inference_grid(height, width, 128))
+        assert 80 <= count <= 120 or min(height, width) < 140, (height, width, count)
+    assert len(inference_grid(128, 128, 128)) == 1
+    assert inference_stride(1024, 1024, 128) == 100  # (896/s + 1)^2 = 100 -> s ≈ 99.6
+
+
+def test_foreground_fractions_match_direct_counts():
+    rng = np.random.default_rng(1)
+    mask = rng.random((50, 60)) < 0.3
+    corners = np.array([[0, 0], [10, 20], [34, 44]])
+    direct = [mask[y:y + 16, x:x + 16].mean() for y, x in corners]
+    assert np.allclose(foreground_fractions(foreground_table(mask), corners, 16), direct)
+
+
+@pytest.mark.parametrize("attack", ["pgd", "fgsm"])
+def test_adversarial_input_stays_in_the_linf_ball_and_the_pixel_range(attack):
+    torch.manual_seed(0)
+    model = EffResNet("resnet18").eval()
+    images = torch.cat([torch.zeros(1, 3, 64, 64), torch.full((1, 3, 64, 64), 255.0),
+                        torch.rand(2, 3, 64, 64) * 255])
+    targets = torch.tensor([0.2, 0.5, 0.9, 0.1])
+    loss = lambda batch: mape(model(batch), targets)  # noqa: E731
+    adversarial = pgd_l2(loss, images, step=15.0, steps=3) if attack == "pgd" else fgsm(loss, images)
+    assert (adversarial - images).abs().max() <= LINF_RADIUS + 1e-4
+    assert adversarial.min() >= 0 and adversarial.max() <= 255
+    assert not torch.equal(adversarial, images)
+    assert loss(adversarial) > loss(images)  # it is an attack: the loss goes up
+
+
+def test_samples_have_targets_in_range_and_enough_foreground():
+    image = textured(512)
+    mask = np.zeros(image.shape[:2], bool)
+    mask[100:400, 120:420] = True
+    maker = SampleMaker([image], [mask], SampleRecipe.for_patch(128))
+    rng = np.random.default_rng(0)
+    targets = []
+    for _ in range(30):
+        patches, labels = maker.draw(rng)
+        assert patches.shape[1:] == (128, 128, 3) and patches.dtype == np.uint8
+        targets += list(labels)
+    targets = np.array(targets)
+    assert targets.min() >= 1 / 16 - 1e-6 and targets.max() <= 1.0
+    assert len(set(np.round(targets, 4))) > 5
+
+
+def _fixed_batch(faces, settings):
+    maker = SampleMaker([np.asarray(Image.open(p).convert("RGB")) for p in sorted(faces.iterdir())],
+                        [np.ones((256, 256), bool)] * 2, settings.sample_recipe())
+    rng = np.random.default_rng(99)
+    patches, targets = zip(*(maker.draw(rng) for _ in range(12)))
+    patches, targets = np.concatenate(patches)[:32], np.concatenate(targets)[:32]
+    return torch.from_numpy(patches).permute(0, 3, 1, 2).float(), torch.from_numpy(targets)
+
+
+def _loss_on(model, batch):
+    with torch.no_grad():
+        return mape(model.train()(batch[0]), batch[1]).item()
+
+
+def test_a_few_training_steps_lower_the_loss_and_the_checkpoint_round_trips(tmp_path):
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    for seed in range(2):
+        Image.fromarray(textured(256, seed)).save(faces / f"{seed}.png")
+    settings = TrainSettings(backbone="resnet18", patch=128, batch=8, accumulate=8, epochs=1, epoch_patches=8 * 16,
+                             attack="fgsm", mask="none", workers=0)
+    batch = _fixed_batch(faces, settings)
+    torch.manual_seed(settings.seed)
+    before = _loss_on(build_model(settings), batch)
+    out = tmp_path / "effres.pt"
+    steps = []
+    payload = train(settings, [faces], out, device=torch.device("cpu"),
+                    progress=lambda state, _: steps.append(state["steps"]))
+    assert steps == list(range(1, 17))
+    saved = checkpoint.load(out)
+    assert saved["config"]["settings"]["backbone"] == "resnet18"
+    assert [entry["path"] for entry in saved["data"]] == [str(faces / "0.png"), str(faces / "1.png")]
+    model = EffResNet("resnet18")
+    model.load_state_dict(saved["model"])
+    for name, value in payload["model"].items():
+        assert torch.equal(model.state_dict()[name], value), name
+    assert _loss_on(model, batch) < 0.95 * before
+    # resuming with other settings is refused, not silently mixed
+    with pytest.raises(ValueError, match="other settings"):
+        train(TrainSettings(**{**settings.__dict__, "seed": 1}), [faces], out, device=torch.device("cpu"))
+
+
+def test_shipped_copy_is_half_precision_and_pinned(tmp_path):
+    model = EffResNet("resnet18")
+    source, shipped = tmp_path / "full.pt", tmp_path / "ship" / "effres.pt"
+    checkpoint.save(source, {"config": {"settings": {"backbone": "resnet18", "patch": 128}}, "model": model.state_dict(),
+                             "optimizer": {}, "data": [], "history": []})
+    manifest = checkpoint.ship(source, shipped, {"command": "test"})
+    assert manifest["sha256"] == checkpoint.pinned_sha256(shipped)
+    loaded = checkpoint.load(shipped, manifest["sha256"])
+    assert "optimizer" not in loaded
+    assert loaded["model"]["head.weight"].dtype == torch.float16
+    shipped.write_bytes(shipped.read_bytes() + b"x")
+    with pytest.raises(Exception, match="does not match the sha256"):
+        checkpoint.load(shipped, manifest["sha256"])
+
+
+def test_inference_thresholds_and_failures():
+    model = EffResNet("resnet18").eval()
+    image = textured(256)
+    full = np.ones((256, 256), bool)
+    assert score_face(model, image, full, 128, torch.device("cpu")).threshold == MIN_FOREGROUND
+    # a face covering ~60% of every patch: the documented fallback to the training threshold
+    partial = np.zeros((256, 256), bool)
+    partial[:, 50:210] = True
+    assert score_face(model, image, partial, 128, torch.device("cpu"), patches=4).threshold == FALLBACK_FOREGROUND
+    with pytest.raises(NoFaceError, match="half face"):
+        score_face(model, image, np.zeros((256, 256), bool), 128, torch.device("cpu"))
+    with pytest.raises(NoFaceError, match="no patch fits"):
+        score_face(model, textured(64), np.ones((64, 64), bool), 128, torch.device("cpu"))
+    grey = np.repeat(image.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    score = score_face(model, grey, full, 128, torch.device("cpu")).score
+    assert 0.0 <= score <= 1.0
