@@ -24,6 +24,7 @@ READER_MODULES: dict[str, str] = {
     "live": "live",
     "livec": "livec",
     "metainfo": "metainfo",
+    "person-folders": "person_folders",
     "tid2013": "tid2013",
 }
 
