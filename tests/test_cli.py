@@ -91,11 +91,20 @@ def comparison_row(output: str) -> list[str]:
 INTERVAL = r"\[-?\d+\.\d{4}, -?\d+\.\d{4}\]"
 
 
-def test_unknown_metric_and_absent_dataset_explain_themselves(tmp_path):
+def test_the_headline_command_without_the_data_says_where_gfiqa_comes_from(tmp_path):
     result = iqabench_cli("run", "--metric", "effres", "--dataset", "gfiqa", tmp_path=tmp_path)
+    assert result.returncode == 3, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "Dataset 'gfiqa'" in message and "was not found at" in message
+    assert "mos_val_rating.csv" in message and "GFIQA.txt" in message  # the layout
+    assert "database.mmsp-kn.de" in message  # where to get it
+
+
+def test_unknown_metric_and_absent_dataset_explain_themselves(tmp_path):
+    result = iqabench_cli("run", "--metric", "efres", "--dataset", "gfiqa", tmp_path=tmp_path)
     assert result.returncode == 2, result.stderr
     message = " ".join(result.stderr.split())
-    assert "Unknown metric 'effres'. Known metrics:" in message and "niqe" in message
+    assert "Unknown metric 'efres'. Known metrics:" in message and "niqe" in message
     assert "Dataset 'gfiqa'" in message and "was not found at" in message
     assert "mos_val_rating.csv" in message and "GFIQA.txt" in message  # the layout
     assert "database.mmsp-kn.de" in message  # where to get it

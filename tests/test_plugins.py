@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from iqabench import Availability, DatasetCard, DatasetSpec, Metric, Sample, hookimpl, hookspecs
+from iqabench import Availability, DatasetCard, DatasetSpec, Metric, Sample, Trainer, hookimpl, hookspecs
 from iqabench.dataset import ReadResult, open_dataset
 from iqabench.errors import UsageError
 from iqabench.plugins import BUILTIN_PLUGINS, BrokenPlugin, PluginManager
@@ -221,6 +221,34 @@ def test_hook_register_datasets(iqabench_plugin_manager, sample_images):
     assert registry.owners == {("dataset", "samples"): "mine"}
     dataset = open_dataset(registry.dataset("samples"), sample_images[0].parent)
     assert [sample.path for sample in dataset.samples] == sorted(sample_images)
+
+
+class RegistersTrainers:
+    def __init__(self, *trainers):
+        self.trainers = trainers
+
+    @hookimpl
+    def register_trainers(self, register):
+        for trainer in self.trainers:
+            register(trainer)
+
+
+def test_hook_register_trainers(iqabench_plugin_manager):
+    import click
+    import click.testing
+
+    @click.command(name="toy")
+    @click.option("--steps", type=int, default=1)
+    def toy(steps):
+        click.echo(f"trained {steps} steps")
+
+    trainer = Trainer("toy", "a toy recipe", lambda: toy)
+    registry = iqabench_plugin_manager(mine=RegistersTrainers(trainer), bad=RegistersTrainers("not a trainer")).registry
+    assert registry.trainer("toy") is trainer and registry.owners == {("trainer", "toy"): "mine"}
+    assert [b.name for b in registry.broken] == ["bad"] and "instance of iqabench.Trainer" in registry.broken[0].error
+    assert click.testing.CliRunner().invoke(trainer.command(), ["--steps", "3"]).output == "trained 3 steps\n"
+    with pytest.raises(UsageError, match="Unknown trainer 'toi'. Known trainers: toy"):
+        registry.trainer("toi")
 
 
 def untested_hooks() -> list[str]:

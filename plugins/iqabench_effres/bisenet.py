@@ -164,6 +164,13 @@ class BiSeNet(nn.Module):
         return tuple(F.interpolate(o, size, mode="bilinear", align_corners=True) for o in (out, out16, out32))
 
 
+def weight_file():
+    """The user's ``parsing_bisenet.pth`` where :mod:`iqabench.weights` finds it, or None; never downloads."""
+    from iqabench import weights
+
+    return weights.find(WEIGHTS_FILE, WEIGHTS_SUBDIR)
+
+
 def load(path) -> BiSeNet:
     """facexlib's weights into a BiSeNet in eval mode (``weights_only`` load, ``strict=True``)."""
     model = BiSeNet(NUM_CLASSES)
@@ -174,4 +181,4 @@ def load(path) -> BiSeNet:
     return model.eval()
 
 
-__all__ = ["BACKGROUND", "LABELS", "NUM_CLASSES", "WEIGHTS_FILE", "WEIGHTS_URL", "BiSeNet", "load"]
+__all__ = ["BACKGROUND", "LABELS", "NUM_CLASSES", "WEIGHTS_FILE", "WEIGHTS_URL", "BiSeNet", "load", "weight_file"]

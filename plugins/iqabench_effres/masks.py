@@ -300,6 +300,27 @@ class BisenetMasker(FaceMasker):
         return ~np.isin(self.labels(image), sorted(bisenet.BACKGROUND))
 
 
+def mask_availability(name: str):
+    """Whether the named mask can run here (an :class:`iqabench.Availability`), without loading a model."""
+    from iqabench.metric import Availability
+
+    if name == "mediapipe":
+        try:
+            import ai_edge_litert.interpreter  # noqa: F401
+        except ImportError as exc:
+            return Availability(False, f"the mediapipe face mask needs ai-edge-litert ({exc}): pip install ai-edge-litert")
+    if name == "bisenet":
+        from . import bisenet
+
+        if bisenet.weight_file() is None:
+            from iqabench import weights
+
+            return Availability(False, weights.missing_message(bisenet.WEIGHTS_FILE, bisenet.WEIGHTS_URL,
+                                                               bisenet.WEIGHTS_SUBDIR, "it is not here")
+                                .replace("\n", " "))
+    return Availability(True)
+
+
 def masker(name: str = DEFAULT_MASK, **options) -> FaceMasker:
     """The face masker called ``name`` (one of :data:`MASKS`), built with ``options``."""
     if name == "none":
@@ -321,6 +342,7 @@ __all__ = [
     "MediapipeMasker",
     "NoMask",
     "as_rgb",
+    "mask_availability",
     "masker",
     "polygon_mask",
 ]
