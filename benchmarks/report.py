@@ -4,6 +4,7 @@ per-image overhead, rerun: :mod:`.harness`), timed in one run.
     python -m benchmarks                 # both tables (about five minutes on 2 cores)
     python -m benchmarks --only stats    # the statistics core alone (about two minutes)
     python -m benchmarks --only harness  # the harness alone
+    python -m benchmarks --only effres   # effres images per second beside NIQE (needs ../shared)
     python benchmarks/report.py          # the same
     python -m benchmarks --quick         # small sizes, a smoke test of the command; targets not judged
     python -m benchmarks --skip-compile  # leave out the cold-cache compile rows (the slowest part)
@@ -32,10 +33,10 @@ from pathlib import Path
 import numpy as np
 
 if __package__:
-    from . import cases, harness
+    from . import cases, effres, harness
 else:  # run as a script: python benchmarks/report.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks import cases, harness
+    from benchmarks import cases, effres, harness
 
 
 @dataclass
@@ -256,7 +257,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-compile", action="store_true", help="leave out the cold-cache compile rows")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
-    parser.add_argument("--only", choices=["stats", "harness"], help="one table only")
+    parser.add_argument("--only", choices=["stats", "harness", "effres"], help="one table only")
     args = parser.parse_args(argv)
 
     sizes = dict(point=cases.N_POINT, brute=cases.N_BRUTE, boot=cases.N_BOOT, resamples=cases.RESAMPLES,
@@ -269,14 +270,16 @@ def main(argv=None) -> int:
     before = environment()
     started = time.perf_counter()
     rows = []
-    if args.only != "harness":
+    if args.only in (None, "stats"):
         for make in (point_rows, bootstrap_row, grouped_row, logistic_row):
             made = make(sizes, repeat)
             rows.extend(made if isinstance(made, list) else [made])
             print(f"  ... {rows[-1].case}: done", file=sys.stderr, flush=True)
         rows.extend(startup_rows(2 if args.quick else 3, compile_rows=not (args.skip_compile or args.quick)))
-    if args.only != "stats":
+    if args.only in (None, "harness"):
         rows.extend(harness.rows(Row, args.quick))
+    if args.only in (None, "effres"):
+        rows.extend(effres.rows(Row, args.quick))
     for row in rows:
         row.met = None if args.quick else judge(row.target, row.ours, row.ratio)
 

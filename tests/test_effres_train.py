@@ -144,3 +144,17 @@ def test_inference_thresholds_and_failures():
     grey = np.repeat(image.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
     score = score_face(model, grey, full, 128, torch.device("cpu")).score
     assert 0.0 <= score <= 1.0
+
+
+def test_score_map_colours_scored_patches_and_greys_the_rest():
+    from iqabench_effres.inference import FaceScore
+    from iqabench_effres.scoremap import colour, render
+
+    image = textured(256)
+    result = FaceScore(0.5, MIN_FOREGROUND, np.array([[0, 0], [0, 128]]), np.array([0.0, 1.0]))
+    drawn = np.asarray(render(image, result, 128))
+    assert drawn.shape == (256, 512, 3) and np.array_equal(drawn[:, :256], image)
+    heat = drawn[:, 256:].astype(int)
+    assert heat[:128, :128, 0].mean() > heat[:128, :128, 1].mean()  # score 0: red
+    assert heat[:128, 128:, 1].mean() > heat[:128, 128:, 0].mean()  # score 1: green
+    assert np.array_equal(colour(np.array([0.0, 0.5, 1.0])), [[220, 40, 40], [235, 210, 50], [40, 180, 60]])

@@ -85,16 +85,20 @@ class EffRes(Metric):
         self._masker = masker(self.mask_name)
         self.weights = {name: value for name, value in (self.identity().weights or {}).items()}
 
-    def score_batch(self, images: Sequence["torch.Tensor"], refs=None) -> Sequence[float]:
+    @property
+    def patch(self) -> int:
+        """The patch size of the loaded checkpoint."""
+        return self._patch
+
+    def face_score(self, pixels: np.ndarray):
+        """The full result for one RGB uint8 image (score, patches, their scores): :class:`.inference.FaceScore`."""
         from .inference import score_face
 
-        scores = []
-        for image in images:
-            pixels = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
-            pixels = np.ascontiguousarray(pixels)
-            scores.append(score_face(self._model, pixels, self._masker.mask(pixels), self._patch,
-                                     self._device).score)
-        return scores
+        return score_face(self._model, pixels, self._masker.mask(pixels), self._patch, self._device)
+
+    def score_batch(self, images: Sequence["torch.Tensor"], refs=None) -> Sequence[float]:
+        return [self.face_score(np.ascontiguousarray(
+            (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy())).score for image in images]
 
 
 class EffResNoMask(EffRes):

@@ -1,0 +1,91 @@
+"""The effres metric with the checkpoint the package ships: registration and identity, scores on real
+faces, the pinned hash, per-image failures, and the headline command on a GFIQA-layout folder built
+from the shared faces (offline, as on a fresh clone)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from iqabench_effres import checkpoint, testset
+from iqabench_effres.metric import EffRes
+from shared_data import SHARED, requires_shared
+
+from iqabench.errors import WeightsError
+from iqabench.images import load_image
+from iqabench.plugins import load_registry
+
+FACES = SHARED / "data" / "faces"
+
+
+@pytest.fixture(scope="module")
+def effres():
+    metric = load_registry().metric("effres")
+    metric.load(torch.device("cpu"))
+    return metric
+
+
+def test_the_shipped_checkpoint_is_small_pinned_and_documented():
+    manifest = json.loads(checkpoint.manifest_path(checkpoint.SHIPPED).read_text())
+    assert checkpoint.SHIPPED.stat().st_size < 25 * 2**20
+    assert manifest["sha256"] == checkpoint.pinned_sha256(checkpoint.SHIPPED)
+    for field in ("command", "data", "device", "minutes", "figures"):
+        assert manifest[field], field
+    payload = checkpoint.load(checkpoint.SHIPPED, manifest["sha256"])
+    assert payload["config"]["settings"]["backbone"] == "resnet18"
+    assert len(payload["data"]) == manifest["data"]["images"]
+
+
+def test_identity_names_the_mask_and_the_checkpoint_without_loading():
+    registry = load_registry()
+    plain, nomask = registry.metric("effres").identity(), registry.metric("effres-nomask").identity()
+    assert plain.config["mask"] == "mediapipe" and nomask.config["mask"] == "none"
+    assert plain.config_hash != nomask.config_hash
+    assert plain.weights == {"checkpoint": checkpoint.pinned_sha256(checkpoint.SHIPPED)}
+
+
+def test_a_changed_checkpoint_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    copy = tmp_path / checkpoint.SHIPPED.name
+    copy.write_bytes(checkpoint.SHIPPED.read_bytes()[:-10] + b"0123456789")
+    checkpoint.manifest_path(copy).write_text(checkpoint.manifest_path(checkpoint.SHIPPED).read_text())
+    monkeypatch.setattr(checkpoint, "SHIPPED", copy)
+    monkeypatch.setattr(checkpoint.torch, "load", lambda *a, **k: pytest.fail("deserialised an unverified file"))
+    with pytest.raises(WeightsError, match="does not match the sha256"):
+        EffRes().load(torch.device("cpu"))
+
+
+@requires_shared
+def test_sharper_copies_of_a_real_face_score_higher(effres):
+    from iqabench.degrade import downscale_upscale
+
+    face = (load_image(FACES / "hq" / "celebahq" / "ref_male_012712.jpg") * 255).round().byte()
+    pixels = face.permute(1, 2, 0).numpy()
+    copies = [downscale_upscale(pixels, factor, "bicubic") for factor in (1.0, 0.3, 0.08)]
+    scores = effres.score_batch([torch.from_numpy(c).permute(2, 0, 1).float() / 255 for c in copies])
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[0] > scores[1] > scores[2], scores
+
+
+def test_an_image_without_a_face_fails_with_a_reason(effres):
+    noise = torch.from_numpy(np.random.default_rng(0).random((3, 256, 256), dtype=np.float32))
+    with pytest.raises(Exception, match="half face"):
+        effres.score_batch([noise])
+
+
+@requires_shared
+def test_the_headline_command_runs_offline_on_a_gfiqa_layout_folder(tmp_path):
+    root = tmp_path / "gfiqa"
+    assert testset.main(["--faces", str(FACES), "--out", str(root), "--gfiqa", "--limit", "2", "--versions", "3",
+                         "--size", "256"]) == 0
+    environment = dict(os.environ, COLUMNS="200", IQABENCH_OFFLINE="1", IQABENCH_STORE=str(tmp_path / "s.sqlite"),
+                       IQABENCH_DATA=str(tmp_path / "data"))
+    done = subprocess.run([sys.executable, "-m", "iqabench", "run", "--metric", "effres", "--dataset", "gfiqa",
+                           "--root", str(root)], capture_output=True, text=True, env=environment, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "effres" in done.stdout and "SRCC" in done.stdout
+    assert "8 scored now" in done.stdout or "8 scored" in done.stdout, done.stdout
