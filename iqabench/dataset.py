@@ -2,12 +2,19 @@
 
 A :class:`DatasetSpec` pairs a :class:`DatasetCard` with a reader, a function that turns a root
 folder into a :class:`ReadResult`: the samples, the label file it actually read and what its groups
-are. :func:`open_dataset` runs the reader, validates the labels and splits the samples into those
-whose image files exist and those that are missing (one ``stat`` per file, kept for hashing).
+are. :func:`open_dataset` runs the reader, validates the labels and splits the samples into three:
+those whose image files exist, those that are missing, and those refused with a reason (one
+``lstat`` per file, kept for hashing). A sample is refused, for every reader alike, when its image or
+reference resolves outside the dataset root (a ``../`` or absolute name in a label file, a symbolic
+link leading out; allowed with ``IQABENCH_ALLOW_OUTSIDE_ROOT=1`` or the open option
+``allow_outside_root``), is a dangling symbolic link, a directory or another non-regular file. A
+refused file outside the root is never opened, not even to hash it; the runner counts refused samples
+as failed images with their reason.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
@@ -120,8 +127,10 @@ class DatasetSpec:
 
 @dataclass
 class Dataset:
-    """A dataset opened at a root: the samples present, those whose files are missing, the label file
-    read (with its sha256), the grouping, and the ``stat`` of every file found (for content hashes)."""
+    """A dataset opened at a root: the samples present, those whose files are missing, those refused
+    (with the reason), the label file read (with its sha256), the grouping, and the ``stat`` of every
+    file found (for content hashes). Only :attr:`samples` may be opened: a refused sample's files are
+    outside the root or are not image files."""
 
     card: DatasetCard
     root: Path
@@ -132,6 +141,9 @@ class Dataset:
     group_by: str | None = None
     #: os.fspath(path) -> its stat, for every file found (string keys: hashed once, unlike Path's).
     file_stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)
+    #: (sample, reason) of each sample refused when the dataset was opened: a per-image failure that
+    #: never reaches a metric (its files are outside the root, a dangling link, a directory, ...).
+    refused: list[tuple[Sample, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -140,7 +152,8 @@ class Dataset:
     def labels_id(self) -> str:
         """The identity of this label set: a hash of every sample's id, MOS, std, group and split (so two
         label files of one dataset are two label sets in the store, and the same labels are one)."""
-        rows = sorted(([s.id, s.mos, s.std, s.group, s.split] for s in self.samples + self.missing),
+        everything = self.samples + self.missing + [sample for sample, _ in self.refused]
+        rows = sorted(([s.id, s.mos, s.std, s.group, s.split] for s in everything),
                       key=lambda row: row[0])  # ids are unique (validate_labels)
         canonical = json.dumps([self.group_by, rows], separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
@@ -179,41 +192,106 @@ def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -
 
 
 def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | None = None) -> Dataset:
-    """Read ``spec`` at ``root`` (default: the card's default root), validate, find missing files.
+    """Read ``spec`` at ``root`` (default: the card's default root), validate, find missing and refused files.
 
     A card with option ``materialise = true`` has a reader that writes its data into the root, so
-    its root need not exist yet.
+    its root need not exist yet. Option ``allow_outside_root`` (or ``IQABENCH_ALLOW_OUTSIDE_ROOT=1``)
+    lets label files name images outside the root.
     """
     card = spec.card
+    options = dict(options or {})
     root = Path(root).expanduser() if root is not None else card.default_root()
     if not root.exists() and not card.options.get("materialise"):
         raise DatasetError(card.how_to_get(root))
-    result = spec.reader(card, root, dict(options or {}))
+    allow_outside = bool(options.pop("allow_outside_root", False)) or settings.allow_outside_root()
+    result = spec.reader(card, root, options)
     if not isinstance(result, ReadResult):
         raise DatasetError(f"the reader of dataset {card.name!r} returned {type(result).__name__}; "
                            "a reader returns iqabench.dataset.ReadResult(samples, label_file, group_by)")
     validate_labels(card, result.samples, f"dataset {card.name!r} at {root}")
-    stats: dict[str, os.stat_result] = {}
-    present, missing = [], []
+    files = _FileChecks(root, allow_outside)
+    present, missing, refused = [], [], []
     for sample in result.samples:
-        files_exist = _stat_file(sample.path, stats) and (sample.ref_path is None or _stat_file(sample.ref_path, stats))
-        (present if files_exist else missing).append(sample)
+        problem = files.check(sample.path)
+        if problem is None and sample.ref_path is not None:
+            problem = files.check(sample.ref_path)
+            if problem is not None and problem is not MISSING:
+                problem = f"its reference image: {problem}"
+        if problem is None:
+            present.append(sample)
+        elif problem is MISSING:
+            missing.append(sample)
+        else:
+            refused.append((sample, problem))
     label_file = result.label_file
     return Dataset(card=card, root=root, samples=present, missing=missing, label_file=label_file,
                    label_file_sha256=file_sha256(label_file) if label_file else None, group_by=result.group_by,
-                   file_stats=stats)
+                   file_stats=files.stats, refused=refused)
 
 
-def _stat_file(path: Path, stats: dict[str, os.stat_result]) -> bool:
-    """Whether ``path`` is a regular file; its ``stat`` is kept in ``stats`` (looked up once per path)."""
-    name = os.fspath(path)
-    if name in stats:
-        return True
-    try:
-        found = os.stat(name)
-    except OSError:
-        return False
-    if not stat_mode.S_ISREG(found.st_mode):
-        return False
-    stats[name] = found
-    return True
+#: what :meth:`_FileChecks.check` returns for a path where there is nothing at all.
+MISSING = "missing"
+
+OUTSIDE_ROOT = (
+    "outside the dataset root: the label names a file that resolves (after symbolic links) outside the root, "
+    "so it is refused; fix the label, or set IQABENCH_ALLOW_OUTSIDE_ROOT=1 if that file is meant to be scored"
+)
+DANGLING_LINK = "dangling symbolic link: the link exists but what it points to does not; fix or remove the link"
+LINK_LOOP = "symbolic link loop: the link leads back to itself, never to a file; fix or remove the link"
+DIRECTORY = "a directory, not an image file: a folder is named where an image file should be"
+NOT_REGULAR = "not a regular file (a pipe, socket or device) where an image file should be"
+
+
+class _FileChecks:
+    """Classifies the files a dataset names: a regular file inside the root (its ``stat`` kept in
+    :attr:`stats`), missing, or refused with a reason. Each path is looked at once; a regular file costs
+    one ``lstat``, a symbolic link a ``realpath`` and a ``stat``, and each folder one ``realpath``."""
+
+    def __init__(self, root: Path, allow_outside: bool) -> None:
+        real_root = os.path.realpath(root)
+        self.prefix = real_root if real_root.endswith(os.sep) else real_root + os.sep
+        self.real_root = real_root
+        self.allow_outside = allow_outside
+        self.stats: dict[str, os.stat_result] = {}
+        self._checked: dict[str, str | None] = {}
+        self._real_folders: dict[str, str] = {}
+
+    def check(self, path: Path) -> str | None:
+        """None for a usable file, :data:`MISSING`, or the reason the file is refused."""
+        name = os.fspath(path)
+        if name in self._checked:
+            return self._checked[name]
+        problem = self._check(name)
+        self._checked[name] = problem
+        return problem
+
+    def _inside(self, real: str) -> bool:
+        return self.allow_outside or real == self.real_root or real.startswith(self.prefix)
+
+    def _check(self, name: str) -> str | None:
+        folder, base = os.path.split(name)
+        if base in ("", ".", ".."):
+            real = os.path.realpath(name)
+        else:
+            if folder not in self._real_folders:
+                self._real_folders[folder] = os.path.realpath(folder or ".")
+            real = os.path.join(self._real_folders[folder], base)
+        if not self._inside(real):  # never touch a file outside the root: not even a stat
+            return OUTSIDE_ROOT
+        try:
+            found = os.lstat(name)
+        except OSError:
+            return MISSING
+        if stat_mode.S_ISLNK(found.st_mode):
+            if not self._inside(os.path.realpath(name)):
+                return OUTSIDE_ROOT
+            try:
+                found = os.stat(name)
+            except OSError as exc:
+                return LINK_LOOP if exc.errno == errno.ELOOP else DANGLING_LINK
+        if stat_mode.S_ISDIR(found.st_mode):
+            return DIRECTORY
+        if not stat_mode.S_ISREG(found.st_mode):
+            return NOT_REGULAR
+        self.stats[name] = found
+        return None

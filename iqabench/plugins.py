@@ -13,6 +13,7 @@ belongs to a namespace: listings show it only when asked.
 from __future__ import annotations
 
 import importlib
+import os
 import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -54,24 +55,26 @@ class Registry:
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     broken: list[BrokenPlugin] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    #: why plugins that are installed were not loaded (IQABENCH_PLUGINS / IQABENCH_DISABLE_PLUGINS); "" if none.
+    left_out: str = ""
 
     def metric(self, name: str) -> Metric:
         try:
             return self.metrics[name]
         except KeyError:
-            raise UsageError(_unknown("metric", name, self.metrics, self.broken)) from None
+            raise UsageError(_unknown("metric", name, self.metrics, self.broken, self.left_out)) from None
 
     def dataset(self, name: str) -> DatasetSpec:
         try:
             return self.datasets[name]
         except KeyError:
-            raise UsageError(_unknown("dataset", name, self.datasets, self.broken)) from None
+            raise UsageError(_unknown("dataset", name, self.datasets, self.broken, self.left_out)) from None
 
     def trainer(self, name: str) -> Trainer:
         try:
             return self.trainers[name]
         except KeyError:
-            raise UsageError(_unknown("trainer", name, self.trainers, self.broken)) from None
+            raise UsageError(_unknown("trainer", name, self.trainers, self.broken, self.left_out)) from None
 
     def plugin_of(self, kind: str, name: str) -> str:
         """``"<plugin> (<distribution> <version>)"`` of what registered a metric or dataset."""
@@ -97,7 +100,7 @@ def listed_names(known) -> tuple[list[str], dict[str, int]]:
     return plain, namespaces
 
 
-def _unknown(what: str, name: str, known: dict, broken: list[BrokenPlugin]) -> str:
+def _unknown(what: str, name: str, known: dict, broken: list[BrokenPlugin], left_out: str = "") -> str:
     plain, namespaces = listed_names(known)
     message = f"Unknown {what} {name!r}. Known {what}s: {', '.join(plain) or '(none)'}"
     for namespace, count in namespaces.items():
@@ -105,7 +108,30 @@ def _unknown(what: str, name: str, known: dict, broken: list[BrokenPlugin]) -> s
     message += "."
     if broken:
         message += " Plugins that failed to load: " + "; ".join(f"{b.name} ({b.error})" for b in broken)
+    if left_out:
+        message += " " + left_out
     return message
+
+
+def _left_out_note(only: set[str] | None, disabled: set[str], available: list[str], skipped: list[str]) -> str:
+    """What IQABENCH_PLUGINS / IQABENCH_DISABLE_PLUGINS did, naming their values and the plugins that exist;
+    "" when they left nothing out and name nothing unknown."""
+    unknown = sorted((only or set()) - set(available))
+    if not skipped and not unknown:
+        return ""
+    parts = []
+    if only is not None:
+        value = os.environ.get(settings.PLUGINS_ENV, "")
+        parts.append(f"{settings.PLUGINS_ENV}={value!r} loads only the plugins it names"
+                     + (f" ({', '.join(unknown)}: no such plugin is installed)" if unknown else ""))
+    if disabled:
+        value = os.environ.get(settings.DISABLE_PLUGINS_ENV, "")
+        parts.append(f"{settings.DISABLE_PLUGINS_ENV}={value!r} skips those it names")
+    note = "; ".join(parts) + "."
+    if skipped:
+        note += f" Left out: {', '.join(skipped)}."
+    return (f"{note} Installed plugins: {', '.join(available) or '(none)'}. To load the one you need, unset the "
+            "variable or change it.")
 
 
 class PluginManager:
@@ -119,15 +145,28 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.broken: list[BrokenPlugin] = []
         self.versions: dict[str, str] = {}
+        #: the plugins found (built-in and entry points) and those the environment left out, by name.
+        self.available: list[str] = []
+        self.skipped: list[str] = []
+        self.left_out = ""
         self._registry: Registry | None = None
         if discover:
             self._load_builtins()
             self._load_entry_points()
+            self.left_out = _left_out_note(settings.plugin_names(settings.PLUGINS_ENV),
+                                           settings.plugin_names(settings.DISABLE_PLUGINS_ENV) or set(),
+                                           self.available, self.skipped)
 
     def _wanted(self, name: str) -> bool:
         only = settings.plugin_names(settings.PLUGINS_ENV)
         disabled = settings.plugin_names(settings.DISABLE_PLUGINS_ENV) or set()
-        return (only is None or name in only) and name not in disabled and not self.pm.has_plugin(name)
+        if name not in self.available:
+            self.available.append(name)
+        if (only is not None and name not in only) or name in disabled:
+            if name not in self.skipped:
+                self.skipped.append(name)
+            return False
+        return not self.pm.has_plugin(name)
 
     def _load_builtins(self) -> None:
         for name, module in BUILTIN_PLUGINS.items():
@@ -173,7 +212,7 @@ class PluginManager:
     def _collect(self) -> Registry:
         """Call each hook of each plugin through pluggy; a plugin whose hook raises or registers something
         wrong is broken, and nothing it registered is kept."""
-        registry = Registry(broken=list(self.broken), versions=dict(self.versions))
+        registry = Registry(broken=list(self.broken), versions=dict(self.versions), left_out=self.left_out)
         tables = {"metric": registry.metrics, "dataset": registry.datasets, "trainer": registry.trainers}
         plugins = self.pm.list_name_plugin()
         for plugin_name, _ in plugins:

@@ -109,3 +109,14 @@ def _flag(variable: str) -> bool:
     if value in _FALSE:
         return False
     raise UsageError(f"{variable}={value!r} is not a yes/no value; use 1 or 0")
+
+
+ALLOW_OUTSIDE_ROOT_ENV = "IQABENCH_ALLOW_OUTSIDE_ROOT"
+
+
+def allow_outside_root() -> bool:
+    """True when label files may name images outside the dataset root (``../``, absolute paths, links
+    leading out): an ``allow_outside_root=True`` override, or ``IQABENCH_ALLOW_OUTSIDE_ROOT`` set to 1."""
+    if _overrides.get().get("allow_outside_root"):
+        return True
+    return _flag(ALLOW_OUTSIDE_ROOT_ENV)

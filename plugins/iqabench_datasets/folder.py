@@ -3,6 +3,12 @@
 Every file under the root (recursively) whose extension is an image's, in any case, is a sample with
 no MOS; hidden files and folders (names starting with ``.``) are skipped. Ids are the paths relative
 to the root, sorted. Metrics can score such a folder; correlations need labels and are not computed.
+
+Nothing named like an image is dropped silently: a dangling symbolic link, a pipe or device, and a
+folder named like an image that holds no image are samples too, which
+:func:`iqabench.dataset.open_dataset` refuses with their reason (counted as failed images); so is a
+file reached through a symbolic link leading outside the root. A folder named like an image that
+holds images is a folder. A symbolic link back to a folder above it is not followed again.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ EXTENSIONS = frozenset({".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff"
 
 
 def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
-    samples = _images(str(root), "")
+    samples = _images(str(root), "", frozenset({os.path.realpath(root)}))
     if not samples:
         raise DatasetError(
             f"No images under {root} (looked for {', '.join(sorted(EXTENSIONS))}, in sub-folders too). "
@@ -26,15 +32,21 @@ def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     return ReadResult(sorted(samples, key=lambda s: s.id))
 
 
-def _images(folder: str, prefix: str) -> list[Sample]:
-    """The image files under ``folder``, recursively (``scandir``: no extra ``stat`` for a plain file)."""
+def _images(folder: str, prefix: str, above: frozenset[str]) -> list[Sample]:
+    """The entries named like images under ``folder``, recursively (``scandir``: no extra ``stat`` for a
+    plain file). ``above`` holds the real paths of the folders above, so that a link loop ends."""
     found = []
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
+            named_like_image = os.path.splitext(entry.name)[1].lower() in EXTENSIONS
             if entry.is_dir():
-                found += _images(entry.path, f"{prefix}{entry.name}/")
-            elif os.path.splitext(entry.name)[1].lower() in EXTENSIONS and entry.is_file():
+                real = os.path.realpath(entry.path)
+                inside = [] if real in above else _images(entry.path, f"{prefix}{entry.name}/", above | {real})
+                found += inside
+                if named_like_image and not inside:  # a folder where an image should be: refused, not dropped
+                    found.append(Sample(id=prefix + entry.name, path=Path(entry.path)))
+            elif named_like_image:  # a file, a dangling link, a pipe: open_dataset refuses what is no file
                 found.append(Sample(id=prefix + entry.name, path=Path(entry.path)))
     return found

@@ -1,11 +1,15 @@
 """Shared pieces of the readers: finding the label file, reading its rows, checking each value.
 
-Every error names the file, the line (or entry) and what is wrong, and says what to do.
+Every error names the file, the line (or entry) and what is wrong, and says what to do. Text label
+files are UTF-8, with or without a byte-order mark (:func:`read_text`); any other encoding is an error
+naming the byte offset and line, never a traceback.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 from pathlib import Path
 from typing import Sequence
@@ -33,43 +37,95 @@ def where(path: Path, line: int) -> str:
     return f"{path}, line {line}"
 
 
+def read_text(path: Path) -> str:
+    """The text of a label file: UTF-8, with or without a byte-order mark. Raises, naming the byte offset
+    and the line, for any other encoding, for NUL bytes (a binary file) and for a file that cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"Label file {path} cannot be read: {exc.strerror or exc}.") from None
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(_not_utf8(path, data, start + exc.start)) from None
+    if "\0" in text:
+        offset = data.index(b"\0")
+        line = data.count(b"\n", 0, offset) + 1
+        raise DatasetError(
+            f"Label file {path} is not a text file: it holds a NUL byte at byte offset {offset} (line {line}). "
+            "Is this the label file? Pass the right one with --labels."
+        )
+    return text
+
+
+def _not_utf8(path: Path, data: bytes, offset: int) -> str:
+    """The message for a label file that is not UTF-8, its first bad byte at ``offset``."""
+    line = data.count(b"\n", 0, offset) + 1
+    message = (f"Label file {path} is not UTF-8 text: byte 0x{data[offset]:02X} at byte offset {offset} "
+               f"(line {line}) is not valid UTF-8. ")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return message + "It starts with a UTF-16 byte-order mark (Excel's 'Unicode text'): re-save it as UTF-8."
+    head = data[:4096]
+    if b"\0" in head or sum(byte < 32 and byte not in b"\t\n\r" for byte in head) > len(head) // 20:
+        return message + "It does not look like a text file: is this the label file? Pass the right one with --labels."
+    return message + (
+        "It is probably Latin-1 or Windows-1252 (as Excel saves CSV): re-save it as UTF-8, "
+        f"e.g. iconv -f WINDOWS-1252 -t UTF-8 '{path.name}' > utf8.csv, and use that file."
+    )
+
+
 def csv_header(path: Path, delimiter: str = ",") -> list[str]:
     """The column names of a CSV file (its first non-blank row); [] for an empty file."""
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        header = next((row for row in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in row)), [])
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
+    try:
+        header = next((row for row in reader if any(c.strip() for c in row)), [])
+    except csv.Error as exc:
+        raise _csv_error(path, reader, exc) from None
     return [cell.strip() for cell in header]
 
 
 def read_csv(path: Path, required: Sequence[str], delimiter: str = ",") -> list[tuple[int, dict[str, str]]]:
     """The rows of a CSV file with a header, as (line number, {column: text}); blank lines skipped.
 
-    Raises when the file is empty, lacks a ``required`` column, or a row has the wrong number of fields.
+    Raises when the file is not UTF-8, is empty, lacks a ``required`` column, or a row has the wrong
+    number of fields.
     """
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-        if header is None:
-            raise DatasetError(f"Label file {path} is empty; expected a header with columns {list(required)}.")
-        header = [cell.strip() for cell in header]
-        absent = [name for name in required if name not in header]
-        if absent:
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
+    try:
+        return _csv_rows(path, reader, required)
+    except csv.Error as exc:
+        raise _csv_error(path, reader, exc) from None
+
+
+def _csv_rows(path: Path, reader, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    if header is None:
+        raise DatasetError(f"Label file {path} is empty; expected a header with columns {list(required)}.")
+    header = [cell.strip() for cell in header]
+    absent = [name for name in required if name not in header]
+    if absent:
+        raise DatasetError(
+            f"{where(path, reader.line_num)}: header {header} lacks column(s) {absent}; expected "
+            f"columns {list(required)}. Is this the right label file?"
+        )
+    rows = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
             raise DatasetError(
-                f"{where(path, reader.line_num)}: header {header} lacks column(s) {absent}; expected "
-                f"columns {list(required)}. Is this the right label file?"
+                f"{where(path, reader.line_num)}: {len(row)} field(s) where the header has {len(header)}; "
+                "fix or remove this row."
             )
-        rows = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise DatasetError(
-                    f"{where(path, reader.line_num)}: {len(row)} field(s) where the header has {len(header)}; "
-                    "fix or remove this row."
-                )
-            rows.append((reader.line_num, {name: cell.strip() for name, cell in zip(header, row, strict=True)}))
+        rows.append((reader.line_num, {name: cell.strip() for name, cell in zip(header, row, strict=True)}))
     if not rows:
         raise DatasetError(f"Label file {path} has a header but no rows.")
     return rows
+
+
+def _csv_error(path: Path, reader, exc: csv.Error) -> DatasetError:
+    return DatasetError(f"{where(path, max(reader.line_num, 1))}: not readable as CSV ({exc}). Is this the label file?")
 
 
 def parse_number(text: str, at: str, what: str = "MOS") -> float:

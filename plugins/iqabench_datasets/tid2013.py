@@ -10,12 +10,13 @@ file's spelling. The group is the reference (``I01`` … ``I25``).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from iqabench.dataset import DatasetCard, ReadResult, Sample
 from iqabench.errors import DatasetError
 
-from .labels import UniqueNames, find_label_file, parse_mos, parse_number, where
+from .labels import UniqueNames, find_label_file, parse_mos, parse_number, read_text, where
 from .paths import CaseInsensitivePaths
 
 STD_FILE = "mos_std.txt"
@@ -58,8 +59,8 @@ def reference_of(name: str, at: str) -> str:
 
 def read_lines(path: Path) -> list[tuple[int, str]]:
     """Non-blank lines with their line numbers; an empty file raises."""
-    with open(path, encoding="utf-8-sig") as f:
-        rows = [(number, text.strip()) for number, text in enumerate(f, 1) if text.strip()]
+    lines = io.StringIO(read_text(path))  # universal newlines, as a file opened in text mode
+    rows = [(number, text.strip()) for number, text in enumerate(lines, 1) if text.strip()]
     if not rows:
         raise DatasetError(f"Label file {path} is empty; expected '<mos> <image name>' lines.")
     return rows
