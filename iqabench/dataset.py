@@ -203,7 +203,8 @@ def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | No
     root = Path(root).expanduser() if root is not None else card.default_root()
     if not root.exists() and not card.options.get("materialise"):
         raise DatasetError(card.how_to_get(root))
-    allow_outside = bool(options.pop("allow_outside_root", False)) or settings.allow_outside_root()
+    allow_outside = bool(options.get("allow_outside_root")) or settings.allow_outside_root()
+    options["allow_outside_root"] = allow_outside  # readers that walk folders follow no link out unless allowed
     result = spec.reader(card, root, options)
     if not isinstance(result, ReadResult):
         raise DatasetError(f"the reader of dataset {card.name!r} returned {type(result).__name__}; "
@@ -282,13 +283,13 @@ class _FileChecks:
             found = os.lstat(name)
         except OSError:
             return MISSING
-        if stat_mode.S_ISLNK(found.st_mode):
-            if not self._inside(os.path.realpath(name)):
-                return OUTSIDE_ROOT
+        if stat_mode.S_ISLNK(found.st_mode):  # a broken link says so wherever it points; a link out is refused
             try:
                 found = os.stat(name)
             except OSError as exc:
                 return LINK_LOOP if exc.errno == errno.ELOOP else DANGLING_LINK
+            if not self._inside(os.path.realpath(name)):
+                return OUTSIDE_ROOT
         if stat_mode.S_ISDIR(found.st_mode):
             return DIRECTORY
         if not stat_mode.S_ISREG(found.st_mode):

@@ -239,3 +239,62 @@ def test_labels_option_naming_a_missing_file(registry, tmp_path):
     build_metainfo(tmp_path, full_reference=False)
     message = error_of(registry, "metainfo", tmp_path, labels="elsewhere.csv")
     assert f"Label file {tmp_path / 'elsewhere.csv'} not found" in message
+
+
+# --- label files that are not UTF-8 (every reader of text labels) ------------------------------------
+
+#: dataset -> (builder, the text label file the reader reads first)
+TEXT_LABELS = {
+    "kadid10k": (build_kadid, "dmos.csv"),  # read_csv
+    "gfiqa": (build_gfiqa, "mos_val_rating.csv"),  # csv_header, then read_csv
+    "metainfo": (lambda root: build_metainfo(root, full_reference=False), "meta_info.csv"),
+    "tid2013": (build_tid2013, "mos_with_names.txt"),  # its own line reader
+    "koniq10k": (build_koniq, "koniq10k_distributions_sets.csv"),  # the optional splits file
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_LABELS))
+def test_latin1_label_file_names_the_byte_offset(registry, tmp_path, name):
+    build, file = TEXT_LABELS[name]
+    build(tmp_path)
+    path = tmp_path / file
+    data = path.read_bytes()
+    second_line = data.index(b"\n") + 1
+    path.write_bytes(data[:second_line + 1] + "é".encode("latin-1") + data[second_line + 1:])
+    message = error_of(registry, name, tmp_path)
+    assert f"Label file {path} is not UTF-8 text: byte 0xE9 at byte offset {second_line + 1} (line 2)" in message
+    assert "re-save it as UTF-8" in message
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_LABELS))
+def test_utf8_label_file_with_a_byte_order_mark(registry, tmp_path, name):
+    build, file = TEXT_LABELS[name]
+    built = build(tmp_path)
+    path = tmp_path / file
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    dataset = open_dataset(registry.dataset(name), tmp_path)
+    assert sorted(s.id for s in dataset.samples + dataset.missing) == sorted(built.ids)
+
+
+def test_utf16_label_file_says_so(registry, tmp_path):
+    build_kadid(tmp_path)
+    path = tmp_path / "dmos.csv"
+    path.write_bytes(path.read_text().encode("utf-16"))
+    message = error_of(registry, "kadid10k", tmp_path)
+    assert "byte 0xFF at byte offset 0 (line 1)" in message and "UTF-16 byte-order mark" in message
+
+
+def test_label_file_with_nul_bytes_is_not_text(registry, tmp_path):
+    build_kadid(tmp_path)
+    path = tmp_path / "dmos.csv"
+    path.write_bytes(path.read_bytes() + b"I01_01_01.png\0\0,I01.png,4,0.1\n")
+    message = error_of(registry, "kadid10k", tmp_path)
+    assert f"Label file {path} is not a text file: it holds a NUL byte at byte offset" in message
+
+
+def test_label_file_that_the_csv_module_cannot_read(registry, tmp_path):
+    build_kadid(tmp_path)
+    path = tmp_path / "dmos.csv"
+    path.write_text("dist_img,ref_img,dmos,var\n\"" + "x" * 200_000 + "\n")
+    message = error_of(registry, "kadid10k", tmp_path)
+    assert f"{path}, line" in message and "not readable as CSV (field larger than field limit" in message

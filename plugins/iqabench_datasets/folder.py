@@ -7,8 +7,9 @@ to the root, sorted. Metrics can score such a folder; correlations need labels a
 Nothing named like an image is dropped silently: a dangling symbolic link, a pipe or device, and a
 folder named like an image that holds no image are samples too, which
 :func:`iqabench.dataset.open_dataset` refuses with their reason (counted as failed images); so is a
-file reached through a symbolic link leading outside the root. A folder named like an image that
-holds images is a folder. A symbolic link back to a folder above it is not followed again.
+file reached through a symbolic link leading outside the root, and a link to a folder outside the
+root, which is not walked (unless ``IQABENCH_ALLOW_OUTSIDE_ROOT=1``). A folder named like an image
+that holds images is a folder. A symbolic link back to a folder above it is not followed again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ EXTENSIONS = frozenset({".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff"
 
 
 def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
-    samples = _images(str(root), "", frozenset({os.path.realpath(root)}))
+    real_root = os.path.realpath(root)
+    walk = _Walk(real_root, bool(options.get("allow_outside_root")))
+    samples = walk.images(str(root), "", frozenset({real_root}))
     if not samples:
         raise DatasetError(
             f"No images under {root} (looked for {', '.join(sorted(EXTENSIONS))}, in sub-folders too). "
@@ -32,21 +35,41 @@ def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     return ReadResult(sorted(samples, key=lambda s: s.id))
 
 
-def _images(folder: str, prefix: str, above: frozenset[str]) -> list[Sample]:
-    """The entries named like images under ``folder``, recursively (``scandir``: no extra ``stat`` for a
-    plain file). ``above`` holds the real paths of the folders above, so that a link loop ends."""
-    found = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            named_like_image = os.path.splitext(entry.name)[1].lower() in EXTENSIONS
-            if entry.is_dir():
-                real = os.path.realpath(entry.path)
-                inside = [] if real in above else _images(entry.path, f"{prefix}{entry.name}/", above | {real})
-                found += inside
-                if named_like_image and not inside:  # a folder where an image should be: refused, not dropped
+class _Walk:
+    """The entries named like images under a root, recursively (``scandir``: no extra ``stat`` for a plain
+    file), following no link to a folder outside the root unless that is allowed."""
+
+    def __init__(self, real_root: str, allow_outside: bool) -> None:
+        self.real_root = real_root
+        self.prefix = real_root.rstrip(os.sep) + os.sep
+        self.allow_outside = allow_outside
+
+    def images(self, folder: str, prefix: str, above: frozenset[str]) -> list[Sample]:
+        """``above`` holds the real paths of the folders above ``folder``, so that a link loop ends."""
+        found = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                named_like_image = os.path.splitext(entry.name)[1].lower() in EXTENSIONS
+                if _is_dir(entry):
+                    real = os.path.realpath(entry.path)
+                    if not (self.allow_outside or real == self.real_root or real.startswith(self.prefix)):
+                        # a link to a folder outside: not walked (it may be /), refused as one entry
+                        found.append(Sample(id=prefix + entry.name, path=Path(entry.path)))
+                        continue
+                    inside = [] if real in above else self.images(entry.path, f"{prefix}{entry.name}/", above | {real})
+                    found += inside
+                    if named_like_image and not inside:  # a folder where an image should be: refused, not dropped
+                        found.append(Sample(id=prefix + entry.name, path=Path(entry.path)))
+                elif named_like_image:  # a file, a dangling link, a pipe: open_dataset refuses what is no file
                     found.append(Sample(id=prefix + entry.name, path=Path(entry.path)))
-            elif named_like_image:  # a file, a dangling link, a pipe: open_dataset refuses what is no file
-                found.append(Sample(id=prefix + entry.name, path=Path(entry.path)))
-    return found
+        return found
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is a folder, or a link to one; False for a link loop (``is_dir`` raises there)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
