@@ -24,7 +24,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from . import settings
 from .errors import DatasetError
@@ -42,6 +42,16 @@ class Sample:
     std: float | None = None
     group: str | None = None
     split: str | None = None
+
+
+class Refused(NamedTuple):
+    """A sample refused when its dataset was opened, and why: a per-image failure that never reaches a
+    metric. ``reference`` is true when only its reference image is refused (outside the root, a dangling
+    link, a directory): a no-reference metric could still score the image itself."""
+
+    sample: Sample
+    reason: str
+    reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,9 +151,9 @@ class Dataset:
     group_by: str | None = None
     #: os.fspath(path) -> its stat, for every file found (string keys: hashed once, unlike Path's).
     file_stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)
-    #: (sample, reason) of each sample refused when the dataset was opened: a per-image failure that
-    #: never reaches a metric (its files are outside the root, a dangling link, a directory, ...).
-    refused: list[tuple[Sample, str]] = field(default_factory=list)
+    #: the samples refused when the dataset was opened, each with its reason: per-image failures whose files
+    #: are never opened (outside the root, a dangling link, a directory, ...).
+    refused: list[Refused] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -152,7 +162,7 @@ class Dataset:
     def labels_id(self) -> str:
         """The identity of this label set: a hash of every sample's id, MOS, std, group and split (so two
         label files of one dataset are two label sets in the store, and the same labels are one)."""
-        everything = self.samples + self.missing + [sample for sample, _ in self.refused]
+        everything = self.samples + self.missing + [r.sample for r in self.refused]
         rows = sorted(([s.id, s.mos, s.std, s.group, s.split] for s in everything),
                       key=lambda row: row[0])  # ids are unique (validate_labels)
         canonical = json.dumps([self.group_by, rows], separators=(",", ":"))
@@ -213,17 +223,17 @@ def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | No
     files = _FileChecks(root, allow_outside)
     present, missing, refused = [], [], []
     for sample in result.samples:
-        problem = files.check(sample.path)
+        problem, reference = files.check(sample.path), False
         if problem is None and sample.ref_path is not None:
             problem = files.check(sample.ref_path)
             if problem is not None and problem is not MISSING:
-                problem = f"its reference image: {problem}"
+                problem, reference = f"its reference image: {problem}", True
         if problem is None:
             present.append(sample)
         elif problem is MISSING:
             missing.append(sample)
         else:
-            refused.append((sample, problem))
+            refused.append(Refused(sample, problem, reference))
     label_file = result.label_file
     return Dataset(card=card, root=root, samples=present, missing=missing, label_file=label_file,
                    label_file_sha256=file_sha256(label_file) if label_file else None, group_by=result.group_by,

@@ -26,7 +26,9 @@ from toy_metrics import MeanIntensity
 
 import iqabench
 from iqabench import api
-from iqabench.dataset import DANGLING_LINK, DIRECTORY, LINK_LOOP, NOT_REGULAR, OUTSIDE_ROOT, open_dataset
+from iqabench.dataset import (
+    DANGLING_LINK, DIRECTORY, LINK_LOOP, NOT_REGULAR, OUTSIDE_ROOT, Refused, open_dataset,
+)
 from iqabench.errors import DatasetError, Problems, UsageError
 from iqabench.plugins import PluginManager
 from iqabench.runner import RunOptions
@@ -110,7 +112,7 @@ def test_rows_leading_out_of_the_root_are_refused_when_opened(registry, escaping
     root, inside, escapes = escaping
     dataset = open_dataset(registry.dataset("metainfo"), root)
     assert [s.id for s in dataset.samples] == inside
-    assert [(s.id, reason) for s, reason in dataset.refused] == [(name, OUTSIDE_ROOT) for name in escapes]
+    assert [(r.sample.id, r.reason) for r in dataset.refused] == [(name, OUTSIDE_ROOT) for name in escapes]
     assert dataset.missing == []
     assert OUTSIDE_ROOT.startswith("outside the dataset root") and "IQABENCH_ALLOW_OUTSIDE_ROOT=1" in OUTSIDE_ROOT
     real_root = os.path.realpath(root)
@@ -182,7 +184,8 @@ def test_a_folder_linked_from_outside_the_root_is_refused(registry, tmp_path):
     metainfo(root, [("a.png", 1.0), ("sub/b.png", 2.0), ("sub/absent.png", 3.0)])
     dataset = open_dataset(registry.dataset("metainfo"), root)
     assert [s.id for s in dataset.samples] == ["a.png"]
-    assert [(s.id, r) for s, r in dataset.refused] == [("sub/b.png", OUTSIDE_ROOT), ("sub/absent.png", OUTSIDE_ROOT)]
+    assert [(r.sample.id, r.reason) for r in dataset.refused] == [
+        ("sub/b.png", OUTSIDE_ROOT), ("sub/absent.png", OUTSIDE_ROOT)]
 
 
 def test_a_reference_outside_the_root_refuses_its_sample(registry, tmp_path):
@@ -191,7 +194,8 @@ def test_a_reference_outside_the_root_refuses_its_sample(registry, tmp_path):
     (root / "meta_info.csv").write_text("ref_name,dist_name,mos\nref.png,dist.png,1\n../out.png,dist2.png,2\n")
     dataset = open_dataset(registry.dataset("metainfo"), root)
     assert [s.id for s in dataset.samples] == ["dist.png"]
-    assert [(s.id, r) for s, r in dataset.refused] == [("dist2.png", f"its reference image: {OUTSIDE_ROOT}")]
+    assert dataset.refused == [Refused(dataset.refused[0].sample, f"its reference image: {OUTSIDE_ROOT}", True)]
+    assert dataset.refused[0].sample.id == "dist2.png"
 
 
 @pytest.fixture
@@ -287,7 +291,7 @@ def test_a_folder_counts_a_dangling_link_and_a_directory_named_like_an_image(reg
     (root / "x.png").mkdir()
     dataset = open_dataset(registry.dataset("folder"), root)
     assert len(dataset.samples) == 23
-    assert [(s.id, r) for s, r in dataset.refused] == [("gone.png", DANGLING_LINK), ("x.png", DIRECTORY)]
+    assert [(r.sample.id, r.reason) for r in dataset.refused] == [("gone.png", DANGLING_LINK), ("x.png", DIRECTORY)]
     assert DANGLING_LINK.startswith("dangling symbolic link") and DIRECTORY.startswith("a directory, not an image")
     store = tmp_path / "s.sqlite"
     summary = run(registry, "folder", root, store).summaries[0]
@@ -321,7 +325,7 @@ def test_a_folder_with_a_link_loop_and_a_pipe(registry, tmp_path):
     os.mkfifo(root / "pipe.png")
     dataset = open_dataset(registry.dataset("folder"), root)
     assert [s.id for s in dataset.samples] == ["a.png"]
-    assert [(s.id, r) for s, r in dataset.refused] == [("pipe.png", NOT_REGULAR), ("self.png", LINK_LOOP)]
+    assert [(r.sample.id, r.reason) for r in dataset.refused] == [("pipe.png", NOT_REGULAR), ("self.png", LINK_LOOP)]
 
 
 def test_a_label_row_naming_a_directory_is_refused_not_missing(registry, tmp_path):
@@ -331,7 +335,7 @@ def test_a_label_row_naming_a_directory_is_refused_not_missing(registry, tmp_pat
     metainfo(root, [("a.png", 1.0), ("b.png", 2.0), ("dir.png", 3.0), ("absent.png", 4.0)])
     dataset = open_dataset(registry.dataset("metainfo"), root)
     assert [s.id for s in dataset.missing] == ["absent.png"]
-    assert [(s.id, r) for s, r in dataset.refused] == [("dir.png", DIRECTORY)]
+    assert [(r.sample.id, r.reason) for r in dataset.refused] == [("dir.png", DIRECTORY)]
 
 
 # --- item 10 (part): the plugin switches explain an unknown name -----------------------------------
@@ -376,7 +380,7 @@ def test_a_folder_does_not_walk_a_link_to_a_folder_outside(registry, tmp_path, m
     (root / "everything").symlink_to("/", target_is_directory=True)  # walking it would list the whole disk
     dataset = open_dataset(registry.dataset("folder"), root)
     assert [s.id for s in dataset.samples] == ["a.png"]
-    assert [(s.id, r) for s, r in dataset.refused] == [("everything", OUTSIDE_ROOT), ("out", OUTSIDE_ROOT)]
+    assert [(r.sample.id, r.reason) for r in dataset.refused] == [("everything", OUTSIDE_ROOT), ("out", OUTSIDE_ROOT)]
     (root / "everything").unlink()
     monkeypatch.setenv("IQABENCH_ALLOW_OUTSIDE_ROOT", "1")
     dataset = open_dataset(registry.dataset("folder"), root)
