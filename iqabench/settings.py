@@ -94,6 +94,20 @@ def max_pixels() -> int:
     return pixels
 
 
+def trusted_weights() -> frozenset[Path] | str:
+    """The weight files the user trusts to be loaded although iqabench cannot verify them: ``"all"``, or
+    the resolved paths (files, or folders whose files are all trusted) of a ``trust_weights=[...]``
+    override and of ``$IQABENCH_TRUST_WEIGHTS`` (comma-separated, or ``all``); empty when neither is set."""
+    override = _overrides.get().get("trust_weights") or ()
+    parts = override.split(",") if isinstance(override, str) else [override] if isinstance(override, os.PathLike) \
+        else list(override)
+    parts += os.environ.get("IQABENCH_TRUST_WEIGHTS", "").split(",")
+    parts = [str(part).strip() for part in parts if str(part).strip()]
+    if any(part.lower() == "all" for part in parts):
+        return "all"
+    return frozenset(Path(part).expanduser().resolve() for part in parts)
+
+
 def plugin_names(variable: str) -> set[str] | None:
     """The comma-separated names in ``IQABENCH_PLUGINS`` or ``IQABENCH_DISABLE_PLUGINS``; None when unset."""
     value = os.environ.get(variable)

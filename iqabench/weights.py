@@ -6,14 +6,19 @@ the usual cache for the subdir (torch's hub folder, ``~/.cache/torch/hub/<subdir
 ``IQABENCH_OFFLINE=1`` (see :mod:`iqabench.settings`) or ``offline=True``; a missing file then raises a
 :class:`~iqabench.errors.WeightsError` that names the file, its URL and the folders to put it in.
 Finding a file never imports torch; only a download does.
+
+:func:`resolve_verified` also checks the file's sha256 before anything loads it (:mod:`iqabench.pins`:
+a plugin's pins, torch.hub's hash-in-name convention, iqabench's own downloads, the user's trust), and
+every download is recorded beside the file for that check.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
-from . import settings
+from . import pins, settings
 from .errors import WeightsError
 
 WEIGHTS_DIR_ENV = settings.WEIGHTS_DIR_ENV
@@ -91,7 +96,27 @@ def resolve(
     except Exception as exc:
         reason = f"downloading it failed ({type(exc).__name__}: {exc})"
         raise WeightsError(missing_message(file_name, url, subdir, reason)) from exc
+    pins.record_download(target)
     return target
+
+
+def resolve_verified(
+    file_name: str,
+    *,
+    url: str | None = None,
+    subdir: str | None = None,
+    explicit: str | os.PathLike | None = None,
+    offline: bool | None = None,
+    pinned: str | Iterable[str] | None = None,
+) -> pins.Verified:
+    """:func:`resolve`, then :func:`iqabench.pins.verify`: the file, its sha256 and why it may be loaded.
+
+    ``pinned`` is the sha256 (or several) the plugin knows for ``file_name``. Raises WeightsError when the
+    file is missing, or is refused before anything reads it (the message names both hashes and the way
+    to trust a file of one's own: ``IQABENCH_TRUST_WEIGHTS``).
+    """
+    path = resolve(file_name, url=url, subdir=subdir, explicit=explicit, offline=offline)
+    return pins.verify(path, name=file_name, pinned=pinned, url=url)
 
 
 def missing_message(file_name: str, url: str | None, subdir: str | None, reason: str) -> str:
@@ -111,4 +136,4 @@ def missing_message(file_name: str, url: str | None, subdir: str | None, reason:
     return "\n".join(lines)
 
 
-__all__ = ["cache_dir", "find", "is_offline", "missing_message", "resolve", "weights_dir"]
+__all__ = ["cache_dir", "find", "is_offline", "missing_message", "resolve", "resolve_verified", "weights_dir"]

@@ -283,6 +283,7 @@ def test_musiq_fetches_only_its_koniq_checkpoint(registry, tmp_path, monkeypatch
     checkpoint = tmp_path / "weights" / NAMED["musiq"].weight_files[0]
     torch.save(MUSIQ(pretrained=False).state_dict(), checkpoint)
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setenv("IQABENCH_TRUST_WEIGHTS", str(checkpoint))  # not the pinned file: trusted explicitly
     metric = fresh(registry, "musiq")
     assert metric.availability().ok
     metric.load(torch.device("cpu"))
@@ -308,6 +309,9 @@ def test_torch_hub_backbones_are_routed(registry, tmp_path, monkeypatch):
     (tmp_path / "weights" / "checkpoints").mkdir(parents=True)
     torch.save(torchvision.models.alexnet().state_dict(), tmp_path / "weights" / "checkpoints" / alexnet)
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(tmp_path / "weights"))
+    with pytest.raises(WeightsError, match="its name says its sha256 begins with 7be5be79"):  # untrained, written here
+        fresh(registry, "pyiqa:lpips").load(torch.device("cpu"))
+    monkeypatch.setenv("IQABENCH_TRUST_WEIGHTS", str(tmp_path / "weights"))  # a trusted folder
     fetches = Fetches(offline=True)
     with pytest.raises(WeightsError, match="LPIPS_v0.1_alex-df73285e.pth"), routed_fetches(fetches):
         pyiqa.create_metric("lpips", device=torch.device("cpu"))

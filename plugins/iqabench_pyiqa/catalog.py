@@ -31,6 +31,23 @@ NAMED: dict[str, Named] = {
     "musiq": Named("NR", False, (0.0, 100.0), ("musiq_koniq_ckpt-e95806b9.pth",), "MUSIQ trained on KonIQ-10k, pyiqa"),
 }
 
+#: sha256 of weight files pyiqa loads, checked before pyiqa reads them (iqabench.pins): another file under
+#: the name is refused unless the user trusts it (IQABENCH_TRUST_WEIGHTS). Files with ``-<hex>.`` in the
+#: name and no pin here are checked against those digits.
+#: niqe/brisque: the official LIVE parameters (../shared/weights/pyiqa, see its README) that reproduce
+#: pyiqa's published scores; pyiqa's own hosted copies could not be hashed here (offline) and are welcome
+#: as second entries. musiq: the Hugging Face LFS sha256 of pyiqa's checkpoint (its name carries the prefix).
+PINNED_SHA256: dict[str, tuple[str, ...]] = {
+    "niqe_modelparameters.mat": ("d8878d67de6c546d1952168c5a1c52cfed9f57f792f3c9915eda273f24558c52",),
+    "brisque_svm_weights.pth": ("bcf8a997d4acc835f372b18934f4c699a9047a255a75fa3f8ad6abaa2aa4c79e",),
+    "musiq_koniq_ckpt-e95806b9.pth": ("e95806b9eae5f3814c410f574ba8e552362bd5bc63d758ed5b97860f5d6185aa",),
+}
+
+#: pyiqa metric types (``metric_opts.type``) built on natural-scene statistics of local contrast: a constant
+#: image (or one of flat regions only) has none, and pyiqa fails on it (NIQE: ``linalg.svd`` on non-finite
+#: values; BRISQUE: NaN or an assertion), so the adapter names the cause instead.
+NEEDS_TEXTURE = frozenset({"NIQE", "ILNIQE", "BRISQUE", "PI"})
+
 #: pyiqa metrics that build and score without any weight file.
 WEIGHT_FREE = frozenset(
     {"cw_ssim", "entropy", "fsim", "gmsd", "mad", "ms_ssim", "nlpd", "piqe", "psnr", "psnry", "ssim", "ssimc", "vif", "vsi"}

@@ -8,6 +8,13 @@ modules (also inside ``functools.partial``) for the duration of a ``with`` block
 afterwards. Files are resolved by :func:`iqabench.weights.resolve` (Hugging Face files by the Hub's
 own cache, downloads off when offline) and recorded as name -> sha256. Not thread-safe: build
 metrics from one thread.
+
+Every file resolved here is verified by :mod:`iqabench.pins` (its sha256 against the plugin's pins or the
+hash its name carries; iqabench's own downloads; the user's trust) before it is returned, so before pyiqa's
+``torch.load`` or ``scipy.io.loadmat`` sees it. Within the block those two are routed as well: a verified
+file is read by ``torch.load(weights_only=True)`` (tensors and plain containers, no code), and only a file
+known exactly (pinned, downloaded by iqabench, trusted) falls back to the full unpickle pyiqa asks for; a
+file that fails to load is a WeightsError that names it and the reason.
 """
 
 from __future__ import annotations
@@ -16,14 +23,15 @@ import functools
 import importlib
 import inspect
 import os
+import pickle
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from iqabench import weights
+from iqabench import pins, weights
 from iqabench.errors import WeightsError
 from iqabench.hashing import file_sha256
 
@@ -35,28 +43,56 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class Fetches:
-    """The weight files one metric construction used (name -> sha256), and the fetches that failed."""
+    """The weight files one metric construction used (name -> sha256), and the fetches that failed.
 
-    def __init__(self, offline: bool) -> None:
+    ``pinned`` maps file names to the sha256 (or several) they must have (:data:`catalog.PINNED_SHA256`).
+    """
+
+    def __init__(self, offline: bool, pinned: Mapping[str, str | Iterable[str]] | None = None) -> None:
         self.offline = offline
+        self.pinned = dict(pinned or {})
         self.files: dict[str, str] = {}
+        #: the files a loader has read so far (torch.load, scipy.io.loadmat), in order.
+        self.loaded: list[pins.Verified] = []
+        self._verified: dict[str, pins.Verified] = {}
         self._failed: list[tuple[WeightsError, bool]] = []
 
-    def resolve(self, file_name: str, url: str, subdir: str, folder: str | None = None) -> Path:
-        """Resolve through :func:`iqabench.weights.resolve`; a copy already in ``folder`` wins."""
+    def resolve(self, file_name: str, url: str, subdir: str, folder: str | None = None,
+                pinned: str | Iterable[str] | None = None) -> Path:
+        """Resolve through :func:`iqabench.weights.resolve_verified` (a copy already in ``folder`` wins):
+        the file is verified before it is returned. ``pinned`` adds to the pins given at construction."""
         explicit = Path(folder, file_name) if folder and Path(folder, file_name).is_file() else None
+        expected = set(pins.pin_set(self.pinned.get(file_name))) | set(pins.pin_set(pinned))
         try:
-            path = weights.resolve(file_name, url=url, subdir=subdir, explicit=explicit, offline=self.offline)
+            verified = weights.resolve_verified(file_name, url=url, subdir=subdir, explicit=explicit,
+                                                offline=self.offline, pinned=expected or None)
         except WeightsError as exc:
             self.failed(exc)
             raise
-        self.files[file_name] = file_sha256(path)
-        return path
+        self.files[file_name] = verified.sha256
+        self._verified[os.path.realpath(verified.path)] = verified
+        return verified.path
+
+    def verified_at(self, file) -> pins.Verified | None:
+        """The verification of ``file`` when it is a path resolved here, else None."""
+        if isinstance(file, (str, os.PathLike)):
+            return self._verified.get(os.path.realpath(file))
+        return None
 
     def failed(self, error: WeightsError, required: bool = True) -> WeightsError:
         """Record a failed fetch; ``required=False`` for files a library may go on without."""
         self._failed.append((error, required))
         return error
+
+    def unreadable(self, verified: pins.Verified, exc: BaseException, how: str) -> WeightsError:
+        """Record and return the error of a verified file that ``how`` (the loader) could not read."""
+        where = f" (from {verified.url})" if verified.url else ""
+        message = (
+            f"Weight file {str(verified.path)!r} could not be loaded by {how}: {type(exc).__name__}: {exc}\n"
+            f"It is damaged, truncated or not in the format {verified.name} should have. Delete it and put a good "
+            f"copy there{where}."
+        )
+        return self.failed(WeightsError(message))
 
     def raise_if_missing(self, cause: BaseException | None = None) -> None:
         """After construction failed with ``cause``, raise the first failed fetch; after it succeeded,
@@ -101,14 +137,56 @@ def _route_clip(fetches: Fetches, original: Callable) -> Callable:
         call = _bind(original, args, kwargs)
         url = call["url"]
         name = _url_file_name(url)
-        path = fetches.resolve(name, url, CLIP_SUBDIR, call["root"])
-        expected = url.rstrip("/").split("/")[-2]
-        if _SHA256.fullmatch(expected) and fetches.files[name] != expected:
-            message = f"Weight file {str(path)!r} has sha256 {fetches.files[name]}, but {url} names {expected}; delete it."
-            raise fetches.failed(WeightsError(message))
-        return str(path)
+        expected = url.rstrip("/").split("/")[-2]  # CLIP's URLs name the file's sha256
+        pinned = expected if _SHA256.fullmatch(expected) else None
+        return str(fetches.resolve(name, url, CLIP_SUBDIR, call["root"], pinned=pinned))
 
     return _download
+
+
+def _route_torch_load(fetches: Fetches, original: Callable) -> Callable:
+    def load(f, *args, **kwargs):
+        verified = fetches.verified_at(f)
+        if verified is None:
+            return original(f, *args, **kwargs)
+        fetches.loaded.append(verified)
+        map_location = args[0] if args else kwargs.get("map_location")
+        safe = {k: v for k, v in kwargs.items() if k not in ("map_location", "pickle_module", "weights_only")}
+        try:
+            return original(f, map_location=map_location, weights_only=True, **safe)
+        except pickle.UnpicklingError as exc:
+            refused = exc  # weights_only found more than tensors, or the file is damaged
+        except Exception as exc:
+            raise fetches.unreadable(verified, exc, "torch.load") from exc
+        if not verified.exact or kwargs.get("weights_only") is True:
+            message = (
+                f"Weight file {str(verified.path)!r} could not be loaded safely (torch.load(weights_only=True)): "
+                f"{refused}\nIt is damaged, or it holds more than tensors, which only a full unpickle reads, and "
+                f"a full unpickle can run code. Its sha256 {verified.sha256} was checked only against the "
+                f"{verified.basis}, which does not prove it safe. If you trust the file, allow it with "
+                f"{pins.TRUST_WEIGHTS_ENV}={verified.path}."
+            )
+            raise fetches.failed(WeightsError(message)) from refused
+        try:
+            return original(f, *args, **kwargs)  # known exactly: as pyiqa asks (weights_only=False)
+        except Exception as exc:
+            raise fetches.unreadable(verified, exc, "torch.load") from exc
+
+    return load
+
+
+def _route_loadmat(fetches: Fetches, original: Callable) -> Callable:
+    def loadmat(file_name, *args, **kwargs):
+        verified = fetches.verified_at(file_name)
+        if verified is None:
+            return original(file_name, *args, **kwargs)
+        fetches.loaded.append(verified)
+        try:
+            return original(file_name, *args, **kwargs)
+        except Exception as exc:
+            raise fetches.unreadable(verified, exc, "scipy.io.loadmat") from exc
+
+    return loadmat
 
 
 def _route_hf(fetches: Fetches, original: Callable) -> Callable:
@@ -152,6 +230,8 @@ def _originals() -> list[tuple[str, Callable, Callable[[Fetches, Callable], Call
         ("pyiqa.archs.clip_model", "_download", _route_clip),
         ("pyiqa.archs.afineclip_model", "_download", _route_clip),
         ("clip.clip", "_download", _route_clip),
+        ("torch.serialization", "load", _route_torch_load),
+        ("scipy.io.matlab._mio", "loadmat", _route_loadmat),
     ]
     for module_name, attribute, router in sources:
         try:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from iqabench import weights
-from iqabench.errors import UsageError
+from iqabench import pins, weights
+from iqabench.errors import ImageError, IqabenchError, UsageError, WeightsError
 from iqabench.metric import Availability, Metric, check_score
 
-from .catalog import MIN_SIZES, NAMED, ONE_AT_A_TIME, WEIGHT_FREE, WEIGHTS_URL, unsupported
+from .catalog import (MIN_SIZES, NAMED, NEEDS_TEXTURE, ONE_AT_A_TIME, PINNED_SHA256, WEIGHT_FREE, WEIGHTS_URL,
+                      unsupported)
 from .configs import INSTALL_HINT, default_configs, parse_score_range, pyiqa_version
 from .fetch import PYIQA_SUBDIR, Fetches, routed_fetches
 
@@ -32,6 +34,10 @@ class PyiqaMetric(Metric):
     unsupported: ClassVar[str] = ""
     #: score each image on its own, for metrics whose scores change with the batch they are in.
     one_at_a_time: ClassVar[bool] = False
+    #: weight file name -> the sha256 it must have before pyiqa may load it (iqabench.pins).
+    pinned_sha256: ClassVar[Mapping[str, tuple[str, ...]]] = PINNED_SHA256
+    #: undefined on a constant image or one of flat regions only (natural-scene statistics of local contrast).
+    needs_texture: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,6 +68,10 @@ class PyiqaMetric(Metric):
             return Availability(True, "weight files are known only when it loads")
         missing = [name for name in self.weight_file_names if weights.find(name, PYIQA_SUBDIR) is None]
         if not missing:
+            try:  # hashes only; the authoritative check is where pyiqa fetches the file (fetch.py)
+                pins.verify_declared(self, {name: WEIGHTS_URL.format(name) for name in self.weight_file_names})
+            except WeightsError as exc:
+                return Availability(False, str(exc))
             return Availability(True)
         if weights.is_offline():
             urls = " ".join(WEIGHTS_URL.format(name) for name in missing)
@@ -73,17 +83,19 @@ class PyiqaMetric(Metric):
         return Availability(True, f"downloads {', '.join(missing)} when it loads")
 
     def load(self, device: "torch.device") -> None:
-        """Build the pyiqa model on ``device``; every weight file it fetches goes through iqabench.weights.
+        """Build the pyiqa model on ``device``; every weight file it fetches goes through iqabench.weights
+        and is verified (iqabench.pins) before pyiqa reads it.
 
-        Raises WeightsError when a file is missing offline or cannot be fetched, also when the library
-        that asked for it carried on without it: a metric never scores with random weights.
+        Raises WeightsError when a file is missing offline, cannot be fetched, is refused (its sha256), or
+        cannot be loaded (damaged, of another format), also when the library that asked for it carried on
+        without it: a metric never scores with random weights.
         """
         if self.unsupported:
             raise UsageError(self.unsupported)
         import torch
 
         pyiqa = _import_pyiqa(self.name)
-        fetches = Fetches(offline=weights.is_offline())
+        fetches = Fetches(offline=weights.is_offline(), pinned=self.pinned_sha256)
         try:
             with routed_fetches(fetches):
                 model = pyiqa.create_metric(self.pyiqa_name, device=torch.device(device))
@@ -92,6 +104,12 @@ class PyiqaMetric(Metric):
             raise UsageError(f"metric {self.name!r} cannot load: {exc}. Install the missing package.") from exc
         except Exception as exc:
             fetches.raise_if_missing(exc)
+            if fetches.loaded and not isinstance(exc, IqabenchError):  # read, but not what the model takes
+                files = ", ".join(repr(str(v.path)) for v in dict.fromkeys(fetches.loaded))
+                raise WeightsError(
+                    f"metric {self.name!r} could not use its weight file(s) {files}: {type(exc).__name__}: {exc}\n"
+                    "A file of another format or model version? Delete it and put the file pyiqa expects there."
+                ) from exc
             raise
         fetches.raise_if_missing()
         self.weights = dict(fetches.files)
@@ -116,20 +134,59 @@ class PyiqaMetric(Metric):
             groups[key].append(i)
         scores: list[float] = [0.0] * len(images)
         for indices in groups.values():
+            if self.needs_texture:
+                for i in indices:
+                    _require_texture(self.name, images[i])
             batch = torch.stack([images[i] for i in indices]).to(self._device)
-            if self.kind == "FR":
-                ref_batch = torch.stack([refs[i] for i in indices]).to(self._device)
-                output = self._model(batch, ref_batch)
-            else:
-                output = self._model(batch)
+            # one image of a usable size that fails the way a flat image does: say so
+            flat_only = self.needs_texture and len(indices) == 1 and min(batch.shape[-2:]) >= self.min_size
+            try:
+                if self.kind == "FR":
+                    ref_batch = torch.stack([refs[i] for i in indices]).to(self._device)
+                    output = self._model(batch, ref_batch)
+                else:
+                    output = self._model(batch)
+            except Exception as exc:
+                if flat_only and _flat_image_failure(exc):
+                    raise ValueError(_too_flat(self.name, f"pyiqa: {type(exc).__name__}: {exc}")) from exc
+                raise  # several images: the runner scores them one by one to find the culprit
             if not isinstance(output, torch.Tensor):
                 raise ValueError(f"pyiqa {self.pyiqa_name} returned {type(output).__name__}, not a tensor of scores")
             values = output.detach().reshape(-1).double().cpu().tolist()
             if len(values) != len(indices):
                 raise ValueError(f"pyiqa {self.pyiqa_name} returned {len(values)} scores for {len(indices)} images")
             for i, value in zip(indices, values):
+                if flat_only and not math.isfinite(value):
+                    raise ValueError(_too_flat(self.name, f"pyiqa returned {value}"))
                 scores[i] = check_score(value)
         return scores
+
+
+#: luma weights of pyiqa's ``to_y_channel`` (ITU-R BT.601, as MATLAB's rgb2ycbcr), for the constant check.
+_LUMA = (65.481, 128.553, 24.966)
+
+
+def _require_texture(metric: str, image: "torch.Tensor") -> None:
+    """Raise ImageError when ``image`` (C, H, W) is constant in luma, where ``metric`` is undefined."""
+    luma = image[0] if image.shape[0] == 1 else (image[:3] * image.new_tensor(_LUMA).view(3, 1, 1)).sum(0) / 255
+    low, high = luma.min().item(), luma.max().item()
+    if high - low <= 1e-7:
+        pixel = ", ".join(f"{v:.4g}" for v in image[:, 0, 0].tolist())
+        raise ImageError(
+            f"the image is constant (every pixel has the luma of the first, RGB ({pixel})): {metric} measures "
+            "the statistics of local contrast, which a constant image does not have, so it has no score"
+        )
+
+
+def _flat_image_failure(exc: BaseException) -> bool:
+    """pyiqa's ways of failing on an image without texture (NIQE's SVD, BRISQUE's variance assertion)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return "LinAlgError" in text or "non-finite" in text or "non zero variance" in text
+
+
+def _too_flat(metric: str, detail: str) -> str:
+    return (f"{metric} is undefined for this image: it has too little texture (constant or flat regions only), "
+            f"so its local-contrast statistics are degenerate ({detail})")
 
 
 def _import_pyiqa(metric: str):
@@ -176,6 +233,7 @@ def metric_class(pyiqa_name: str, config: dict | None) -> type[PyiqaMetric]:
         "weight_file_names": weight_files,
         "unsupported": why,
         "one_at_a_time": pyiqa_name in ONE_AT_A_TIME,
+        "needs_texture": options.get("type") in NEEDS_TEXTURE or pyiqa_name in ("niqe", "brisque"),
     }
     class_name = "Pyiqa_" + re.sub(r"\W", "_", pyiqa_name)
     return type(class_name, (PyiqaMetric,), attributes)
