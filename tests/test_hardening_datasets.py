@@ -245,6 +245,18 @@ def test_no_byte_of_a_file_that_is_not_an_image_is_stored(registry, secret_row, 
     assert b"TOP-SECRET" not in store.read_bytes()
 
 
+@needs_images_without_bytes
+def test_no_byte_of_a_text_file_that_looks_like_a_ppm_header_is_stored(registry, tmp_path):
+    """Pillow's PPM plugin quotes a header token in its error ("Token too long in file header: ...")."""
+    root = tmp_path / "data"
+    png(root / "a.png", 1), png(root / "b.png", 2)
+    (root / "notes.png").write_bytes(b"P1 TOPSECRETTOKENVALUE hunter2\n")
+    store = tmp_path / "s.sqlite"
+    run(registry, "folder", root, store)
+    [row] = [r for r in exported(store) if r["sample_id"] == "notes.png"]
+    assert row["score"] == "" and row["error"] and "TOPSECRET" not in row["error"]
+
+
 # --- item 5: label files that are not UTF-8 ------------------------------------------------------
 
 def test_a_latin1_label_file_names_the_file_and_the_byte_offset(registry, tmp_path):
