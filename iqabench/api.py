@@ -1,8 +1,8 @@
 """The library API behind the command line, usable from a notebook:
 
 - :func:`run`: score a dataset with metrics (only what the store lacks), then :func:`iqabench.results.collect`;
-- :func:`stats`: results from the store alone;
-- :func:`export`: per-image rows as CSV;
+- :func:`stats`: results from the store alone (opened read-only);
+- :func:`export`: per-image rows as CSV (the store opened read-only);
 - :func:`leaderboard`: score and build a suite, and write or check its files.
 
 Each takes an optional :class:`~iqabench.plugins.Registry` (default: the installed plugins, loaded
@@ -22,7 +22,7 @@ from .dataset import Dataset, open_dataset
 from .errors import IqabenchError, Problems, UsageError
 from .metric import Metric
 from .plugins import Registry, load_registry
-from .runner import RunOptions, RunSummary, check_compatible, hash_samples, run_metric, selected
+from .runner import RunOptions, RunSummary, batch_pixels, check_compatible, hash_samples, run_metric, selected
 from .store import ScoreStore
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
     options = options or RunOptions()
     if options.max_pixels is None:
         settings.max_pixels()  # a bad IQABENCH_MAX_PIXELS is a usage error before anything runs
+    if options.batch_pixels is None:
+        batch_pixels(options.max_pixels)  # and so is a bad IQABENCH_BATCH_PIXELS
     registry = registry or load_registry()
     chosen, opened = resolve(registry, metrics, dataset, root, labels)
     with ScoreStore(store) as opened_store:
@@ -107,8 +109,7 @@ def stats(dataset: str, metrics: Sequence[str] = (), *, store: Path | None = Non
 
     registry = registry or load_registry()
     registry.dataset(dataset)
-    path = _existing_store(store)
-    with ScoreStore(path) as opened:
+    with ScoreStore(_existing_store(store), readonly=True) as opened:
         stored = opened.stored_metrics(dataset)
         unknown = [m for m in metrics if m not in stored]
         if unknown:
@@ -120,12 +121,15 @@ def stats(dataset: str, metrics: Sequence[str] = (), *, store: Path | None = Non
 
 def export(out: IO[str], *, store: Path | None = None, metric: str | None = None, dataset: str | None = None) -> int:
     """Write per-image scores and failures, with their labels, as CSV to ``out``; returns the row count."""
-    with ScoreStore(_existing_store(store)) as opened:
+    with ScoreStore(_existing_store(store), readonly=True) as opened:
         return opened.export_csv(out, metric, dataset)
 
 
-def _existing_store(path: Path | None) -> Path | None:
-    if path is not None and not Path(path).exists():
+def _existing_store(path: Path | None) -> Path:
+    """The store to read (``path``, else the default); a usage error when there is none. It is opened
+    read-only, so a store on read-only media can be read."""
+    path = Path(path).expanduser() if path is not None else settings.store_path()
+    if not path.exists():
         raise UsageError(f"no score store at {path}; run `iqabench run --store {path} …` first")
     return path
 

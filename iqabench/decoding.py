@@ -1,4 +1,5 @@
-"""Decoding the pending samples of a run, in the main process or in DataLoader workers.
+"""Decoding the pending samples of a run, one by one, in the main process or in DataLoader workers
+(the runner cuts the batches, by count and by decoded pixels: :func:`iqabench.runner.cut_batches`).
 
 Failures travel as data (:class:`~iqabench.runner.Decoded` with an error), not as exceptions, so one
 bad file never stops a batch.
@@ -49,6 +50,7 @@ class DecodeDataset(TorchDataset):
         return Decoded(index, image, ref, None)
 
 
-def collate(items: list) -> list:
-    """A batch is the list of decoded items as they are (images of different sizes are not stacked)."""
-    return items
+def as_is(item):
+    """The DataLoader's collate function: a decoded item travels as it is (the runner makes the batches, by
+    count and by decoded pixels; images of different sizes are never stacked)."""
+    return item

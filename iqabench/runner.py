@@ -5,8 +5,21 @@
 metric's identity (:meth:`iqabench.Metric.identity`, known without loading) still lacks; only when
 some are pending does it load the model and decode those samples, score them in batches on the
 device, and commit each batch in one transaction. A batch that raises is retried image by image, so
-one bad image fails alone; NaN is a failure, never a score. Nothing is dropped silently: the summary
-counts scored, stored, missing and failed samples.
+one bad image fails alone; NaN is a failure, never a score. A file that cannot be read when it is
+hashed (deleted since it was listed, permission denied, an I/O error) is a failure of its own, as is
+one that cannot be decoded. Nothing is dropped silently: the summary counts scored, stored, missing
+and failed samples, and they add up to the total.
+
+Memory: images are decoded one by one and a batch is cut before its decoded pixels (images and
+references) would pass :func:`batch_pixels` (``IQABENCH_BATCH_PIXELS``, default twice the per-image
+limit ``max_pixels``): a decoded pixel takes 12 bytes (float32 × 3 channels), so the default 100
+megapixels per image is 1.2 GB and a batch at most 2.4 GB. In memory at once: one batch, the next
+image, and with decoding workers up to two images per worker.
+
+Two runs of one metric on one dataset split the work: each claims the samples it is about to decode
+(:meth:`~iqabench.store.ScoreStore.claim`) and skips those another live run has claimed, scoring
+at the end whatever that run has not stored by then. Each run counts only the rows it wrote;
+the scores another run wrote count as stored.
 
 torch is imported only when there is something to score.
 """
@@ -19,13 +32,14 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from . import __version__, settings
 from .dataset import Dataset, Sample
 from .errors import DatasetError, IqabenchError, UsageError
 from .metric import Identity, Metric, check_score, weights_hash
-from .store import SampleHashes, ScoreKey, ScoreStore, StoredScore, pair_hash
+from .store import (UNREADABLE, UNREADABLE_REFERENCE, NotAFile, SampleHashes, ScoreKey, ScoreStore, StoredScore,
+                    StoreError, pair_hash)
 
 if TYPE_CHECKING:
     import torch
@@ -40,6 +54,29 @@ class RunOptions:
     limit: int | None = None
     max_pixels: int | None = None
     retry_failed: bool = False
+    #: decoded pixels (images and references) per batch; default :func:`batch_pixels`.
+    batch_pixels: int | None = None
+
+
+BATCH_PIXELS_ENV = "IQABENCH_BATCH_PIXELS"
+#: seconds between two looks at samples another live run has claimed, once nothing else is left.
+CLAIM_POLL_SECONDS = 0.5
+
+
+def batch_pixels(max_pixels: int | None = None) -> int:
+    """Decoded pixels allowed in one batch: ``$IQABENCH_BATCH_PIXELS``, else twice ``max_pixels`` (the
+    per-image limit, :func:`iqabench.settings.max_pixels` when not given). 12 bytes each (float32 × 3
+    channels): the default, 200 megapixels, is 2.4 GB. An image larger than the budget is a batch alone."""
+    value = os.environ.get(BATCH_PIXELS_ENV, "").strip()
+    if not value:
+        return 2 * (max_pixels if max_pixels is not None else settings.max_pixels())
+    try:
+        pixels = int(value)
+    except ValueError:
+        pixels = 0
+    if pixels < 1:
+        raise UsageError(f"{BATCH_PIXELS_ENV}={value!r} is not a positive whole number of pixels (e.g. 200000000)")
+    return pixels
 
 
 @dataclass
@@ -107,18 +144,60 @@ def check_compatible(metric: Metric, dataset: Dataset, options: RunOptions) -> N
 
 
 def selected(dataset: Dataset, options: RunOptions) -> list[Sample]:
-    """The samples a run scores: those present, the first ``limit`` of them when a limit is set."""
-    return dataset.samples[: options.limit] if options.limit is not None else dataset.samples
+    """The samples a run goes through: those present (the first ``limit`` of them when a limit is set), then
+    those refused when the dataset was opened (:attr:`Dataset.refused`), each a failure with its reason."""
+    present = dataset.samples[: options.limit] if options.limit is not None else dataset.samples
+    return present + [refusal.sample for refusal in getattr(dataset, "refused", ())]
 
 
 def hash_samples(store: ScoreStore, dataset: Dataset, samples: Sequence[Sample]) -> dict[str, SampleHashes]:
-    """Content hashes of ``samples`` (and of each with its reference), by sample id."""
+    """Content hashes of ``samples`` (and of each with its reference), by sample id.
+
+    A sample refused when the dataset was opened (:attr:`Dataset.refused`) gets its reason instead. A
+    file that cannot be read now (deleted since the dataset was listed, permission denied, an I/O
+    error, replaced by a FIFO or a folder) gives its sample the hash ``UNREADABLE`` (its reference:
+    ``UNREADABLE_REFERENCE``) and the reason, which :func:`run_metric` records as its failure."""
     known = dataset.file_stats
+    refused = {refusal.sample.id: refusal for refusal in getattr(dataset, "refused", ())}
     pairs = [(s.id, os.fspath(s.path), os.fspath(s.ref_path) if s.ref_path is not None else None) for s in samples]
-    names = {name for _, image, ref in pairs for name in (image, ref) if name is not None}
-    digests = store.content_hashes({name: known[name] if name in known else os.stat(name) for name in names})
-    return {sid: SampleHashes(digests[image], pair_hash(digests[image], digests[ref]) if ref is not None else None)
-            for sid, image, ref in pairs}
+    # a refused file is never opened, not even to hash it; a sample refused for its reference alone
+    # keeps its image, which a no-reference metric may score
+    names = {name for sid, image, ref in pairs if sid not in refused or refused[sid].reference
+             for name in (image, ref if sid not in refused else None) if name is not None}
+    failures: dict[str, OSError] = {}
+    digests = store.content_hashes({name: known.get(name) for name in names}, failures)
+    hashes = {}
+    for sid, image, ref in pairs:
+        refusal = refused.get(sid)
+        if refusal is not None and not refusal.reference:
+            hashes[sid] = SampleHashes(UNREADABLE, UNREADABLE if ref is not None else None, error=refusal.reason)
+        elif image in failures:
+            hashes[sid] = SampleHashes(UNREADABLE, UNREADABLE if ref is not None else None,
+                                       error=unreadable_reason(failures[image]))
+        elif refusal is not None:
+            hashes[sid] = SampleHashes(digests[image], UNREADABLE_REFERENCE, ref_error=refusal.reason)
+        elif ref is not None and ref in failures:
+            hashes[sid] = SampleHashes(digests[image], UNREADABLE_REFERENCE,
+                                       ref_error="its reference image: " + unreadable_reason(failures[ref]))
+        else:
+            hashes[sid] = SampleHashes(digests[image], pair_hash(digests[image], digests[ref]) if ref is not None else None)
+    return hashes
+
+
+def unreadable_reason(exc: OSError) -> str:
+    """Why a listed file could not be read when the run hashed it, and what to do."""
+    if isinstance(exc, PermissionError):
+        return "permission denied: the file exists but this user cannot read it; check its permissions"
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return ("deleted while the run was starting: the file was listed, then removed (or a folder on its path "
+                "replaced); restore it, or run again to count it as missing")
+    if isinstance(exc, NotAFile):
+        return f"not an image file: {exc.kind} replaced the file after it was listed; put the image back"
+    if isinstance(exc, IsADirectoryError):
+        return "not an image file: a directory replaced the file after it was listed; put the image back"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return (f"cannot read the file: {reason} (errno {exc.errno}); the disk or network share may be failing, "
+            "copy the file again or check the disk")
 
 
 @dataclass(frozen=True)
@@ -129,6 +208,11 @@ class Decoded:
     image: "torch.Tensor | None"
     ref: "torch.Tensor | None"
     error: str | None
+
+    @property
+    def pixels(self) -> int:
+        """Decoded pixels held (image and reference; a channel is not a pixel)."""
+        return sum(t.shape[-1] * t.shape[-2] for t in (self.image, self.ref) if t is not None)
 
 
 def run_metric(
@@ -149,8 +233,12 @@ def run_metric(
     """
     check_compatible(metric, dataset, options)
     samples = selected(dataset, options)
-    hashes = hashes if hashes is not None else hash_samples(store, dataset, samples)
+    if len({s.id for s in samples}) != len(samples):  # open_dataset refuses them; a dataset built by hand may not
+        raise DatasetError(f"dataset {dataset.name!r} has samples with the same id; each sample needs its own")
+    unhashed = [s for s in samples if hashes is None or s.id not in hashes]
+    hashes = {**(hashes or {}), **(hash_samples(store, dataset, unhashed) if unhashed else {})}
     content = [hashes[s.id].for_kind(metric.kind) for s in samples]
+    unreadable = {i: reason for i, s in enumerate(samples) if (reason := hashes[s.id].error_for(metric.kind))}
     identity = metric.identity()
     device = None
     if identity.weights_hash is None:  # weight files known only once loaded: load first
@@ -158,23 +246,61 @@ def run_metric(
         identity = _loaded_identity(identity, metric)
     key = ScoreKey(metric.name, identity.config_hash, identity.weights_hash, dataset.name)
     stored = store.stored(key)
-    pending = [i for i, (s, h) in enumerate(zip(samples, content))
-               if (s.id, h) not in stored or (options.retry_failed and stored[(s.id, h)].error is not None)]
+    pending = [i for i, (s, h) in enumerate(zip(samples, content)) if i not in unreadable and (
+        (s.id, h) not in stored or (options.retry_failed and stored[(s.id, h)].error is not None))]
     summary = RunSummary(metric=metric.name, dataset=dataset.name, run_id=None,
-                         total=len(samples) + len(dataset.missing), stored=len(samples) - len(pending),
+                         total=len(samples) + len(dataset.missing),
+                         stored=len(samples) - len(pending) - len(unreadable),
                          missing=len(dataset.missing), missing_ids=[s.id for s in dataset.missing])
-    _count_stored_failures(summary, stored, samples, content, options)
-    if not pending:
+    _count_stored_failures(summary, stored, samples, content, options, skip=unreadable)
+    # a file that cannot be read is a failure of every run; it is written again only when its reason changed
+    unchanged = {i for i, reason in unreadable.items() if (previous := stored.get((samples[i].id, content[i])))
+                 is not None and previous.error == reason}
+    for i in sorted(unchanged):
+        summary.failed += 1
+        summary.failures.append((samples[i].id, unreadable[i]))
+    unreadable = {i: reason for i, reason in unreadable.items() if i not in unchanged}
+    if not pending and not unreadable:
         return summary
-    if device is None:
+    if pending and device is None:
         device = _load(metric, options)
         _check_declared_weights(identity, metric)
-    summary.device = str(device)
+    if device is not None:
+        summary.device = str(device)
     summary.run_id = store.begin_run(
         key, metric_config=identity.config, weights=identity.weights or {}, dataset_root=str(dataset.root.resolve()),
-        device=str(device), host=socket.gethostname(), versions=_versions(plugin_versions), labels_id=labels_id)
-    _score_pending(metric, [samples[i] for i in pending], [content[i] for i in pending], key, store, options,
-                   summary, progress)
+        device=summary.device, host=socket.gethostname(), versions=_versions(plugin_versions), labels_id=labels_id)
+    work = _Work(store, key, summary, [samples[i] for i in pending], [content[i] for i in pending],
+                 # a retried failure is replaced only while it is the one this run saw
+                 [stored[(samples[i].id, content[i])].run_id if (samples[i].id, content[i]) in stored else None
+                  for i in pending])
+    started = time.perf_counter()
+    status, error = "interrupted", None
+    try:
+        if unreadable:  # failures found before decoding (hashing, or refused when the dataset was opened)
+            rows = [(samples[i].id, content[i], None, reason, 0.0) for i, reason in unreadable.items()]
+            previous = {(samples[i].id, content[i]): stored[(samples[i].id, content[i])].run_id
+                        for i in unreadable if (samples[i].id, content[i]) in stored}
+            work.tally(rows, store.record(key, summary.run_id, rows, expected=previous))
+        if pending:
+            _score_pending(metric, work, options, progress)
+        status = "completed"
+    except StoreError as exc:
+        status, error = "failed", str(exc)
+        raise
+    except Exception as exc:
+        status, error = "failed", _failure(exc)
+        raise
+    finally:
+        summary.seconds = time.perf_counter() - started
+        try:
+            store.end_run(summary.run_id, status=status, total=summary.total, scored=summary.scored,
+                          stored=summary.stored, missing=summary.missing, failed=summary.failed, error=error)
+        except StoreError:
+            if error is None:
+                raise
+            # the store cannot record it either (a full disk): the error being raised says what to do, and
+            # the next run on this host marks this one interrupted once its process is gone.
     return summary
 
 
@@ -197,42 +323,158 @@ def _check_declared_weights(identity: Identity, metric: Metric) -> None:
             "its weight_files() must name exactly what load() reads")
 
 
-def _score_pending(metric: Metric, pending: list[Sample], content: list[str], key: ScoreKey, store: ScoreStore,
-                   options: RunOptions, summary: RunSummary, progress) -> None:
-    started = time.perf_counter()
-    status = "interrupted"
-    task = progress.add_task(f"{metric.name} on {summary.dataset}", total=len(pending)) if progress else None
-    try:
-        for batch in _batches(pending, metric, options):
-            batch_started = time.perf_counter()
+class _Work:
+    """The pending samples of one run: claiming them in the store, and counting what became of each."""
+
+    def __init__(self, store: ScoreStore, key: ScoreKey, summary: RunSummary, samples: list[Sample],
+                 content: list[str], expected: list[int | None]) -> None:
+        self.store, self.key, self.summary = store, key, summary
+        self.samples, self.content = samples, content
+        self.expected = {(s.id, h): run for s, h, run in zip(samples, content, expected) if run is not None}
+        self.index = {(s.id, h): i for i, (s, h) in enumerate(zip(samples, content))}
+        #: samples another live run had claimed when this one reached them.
+        self.deferred: list[int] = []
+        self.progress = None
+        self.task = None
+
+    def claim(self, indices: Sequence[int]) -> list[int]:
+        """Claim ``indices`` for this run; returns those to decode now. Those another run has stored since
+        are counted, those another live run holds are deferred."""
+        pairs = [(self.samples[i].id, self.content[i]) for i in indices]
+        result = self.store.claim(self.key, self.summary.run_id, pairs, self.expected)
+        for pair, row in result.done.items():
+            self._count_kept(row)
+        self.advance(len(result.done))
+        self.deferred.extend(self.index[pair] for pair in result.busy)
+        return [self.index[pair] for pair in result.claimed]
+
+    def claimed(self, chunk: int) -> Iterator[int]:
+        """Every pending index in order, claimed ``chunk`` at a time, skipping those claimed elsewhere."""
+        for start in range(0, len(self.samples), chunk):
+            yield from self.claim(range(start, min(start + chunk, len(self.samples))))
+
+    def claim_deferred(self) -> list[int]:
+        """The deferred samples this run may score now; waits while another live run holds them all, and
+        returns [] once every one is stored by the other run."""
+        while self.deferred:
+            waiting, self.deferred = self.deferred, []
+            ready = self.claim(waiting)
+            if ready:
+                return ready
+            if self.deferred:
+                time.sleep(CLAIM_POLL_SECONDS)
+        return []
+
+    def record(self, rows: list[tuple[str, str, float | None, str | None, float]]) -> None:
+        self.tally(rows, self.store.record(self.key, self.summary.run_id, rows, self.expected))
+        self.advance(len(rows))
+
+    def tally(self, rows, outcome: list[StoredScore | None]) -> None:
+        """Count each row: written by this run (scored or failed), or kept as another run stored it."""
+        for (sid, _, score, error, _), kept in zip(rows, outcome):
+            if kept is not None:
+                self._count_kept(kept)
+            elif error is None:
+                self.summary.scored += 1
+            else:
+                self.summary.failed += 1
+                self.summary.failures.append((sid, error))
+
+    def _count_kept(self, row: StoredScore) -> None:
+        if row.error is None:
+            self.summary.stored += 1
+        else:
+            self.summary.failed += 1
+            self.summary.failures.append((row.sample_id, f"{row.error} (stored by another run)"))
+
+    def advance(self, count: int) -> None:
+        if self.progress is not None and count:
+            self.progress.advance(self.task, count)
+
+
+def _score_pending(metric: Metric, work: _Work, options: RunOptions, progress) -> None:
+    """Decode and score the pending samples in batches, each committed as it is scored; then those another
+    run had claimed and not stored meanwhile."""
+    import torch
+
+    from .decoding import DecodeDataset
+
+    if progress is not None:
+        work.progress = progress
+        work.task = progress.add_task(f"{metric.name} on {work.summary.dataset}", total=len(work.samples))
+    workers = options.num_workers if options.num_workers is not None else default_workers()
+    torch.set_num_threads(scoring_threads(workers))
+    max_pixels = options.max_pixels or settings.max_pixels()
+    budget = options.batch_pixels or batch_pixels(max_pixels)
+    size = options.batch_size or metric.batch_size
+    decoder = DecodeDataset(work.samples, metric, max_pixels)
+
+    def score(items: Iterable[Decoded]) -> None:
+        for batch in cut_batches(items, size, budget):
+            started = time.perf_counter()
             results = score_decoded(metric, batch)
-            per_image = (time.perf_counter() - batch_started) / len(batch)
-            rows = []
-            for index, (score, error) in sorted(results.items()):
-                rows.append((pending[index].id, content[index], score, error, per_image))
-                if error is None:
-                    summary.scored += 1
-                else:
-                    summary.failed += 1
-                    summary.failures.append((pending[index].id, error))
-            store.add_scores(key, summary.run_id, rows)
-            if progress is not None:
-                progress.advance(task, len(rows))
-        status = "completed"
-    finally:
-        summary.seconds = time.perf_counter() - started
-        store.end_run(summary.run_id, status=status, total=summary.total, scored=summary.scored,
-                      stored=summary.stored, missing=summary.missing, failed=summary.failed)
+            per_image = (time.perf_counter() - started) / len(batch)
+            work.record([(work.samples[index].id, work.content[index], value, error, per_image)
+                         for index, (value, error) in sorted(results.items())])
+
+    score(_decoded(decoder, work.claimed(max(size, 16)), workers))
+    while ready := work.claim_deferred():  # few, usually: decoded here
+        score(decoder[i] for i in ready)
+
+
+def cut_batches(items: Iterable[Decoded], size: int, budget: int) -> Iterator[list[Decoded]]:
+    """Batches of at most ``size`` decoded items, cut before the decoded pixels would pass ``budget`` (an item
+    larger than the budget is a batch alone). Items arrive one by one, so at most one batch and the
+    next item are held here."""
+    batch: list[Decoded] = []
+    pixels = 0
+    for item in items:
+        if batch and pixels + item.pixels > budget:
+            yield batch
+            batch, pixels = [], 0
+        batch.append(item)
+        pixels += item.pixels
+        if len(batch) >= size:
+            yield batch
+            batch, pixels = [], 0
+    if batch:
+        yield batch
+
+
+def _decoded(decoder, indices: Iterator[int], workers: int) -> Iterator[Decoded]:
+    """The decoded items of ``indices``, in order: in this process when there are no workers, else one by one
+    through a DataLoader (which reads ``indices`` as it goes, so samples are claimed just ahead of decoding)."""
+    if workers == 0:
+        for index in indices:
+            yield decoder[index]
+        return
+    from torch.utils.data import DataLoader
+
+    from .decoding import as_is
+
+    yield from DataLoader(decoder, batch_size=None, sampler=_Indices(indices), num_workers=workers,
+                          collate_fn=as_is, prefetch_factor=2)
+
+
+class _Indices:
+    """An iterator of indices as a DataLoader sampler (read once)."""
+
+    def __init__(self, indices: Iterator[int]) -> None:
+        self.indices = indices
+
+    def __iter__(self) -> Iterator[int]:
+        return self.indices
 
 
 def _count_stored_failures(summary: RunSummary, stored: dict[tuple[str, str], StoredScore], samples, content,
-                           options: RunOptions) -> None:
-    """A failure an earlier run stored still counts as a failure, unless it is retried now."""
+                           options: RunOptions, skip: Mapping[int, str] = {}) -> None:
+    """A failure an earlier run stored still counts as a failure, unless it is retried now (or its file
+    could not be read now: that failure is recorded again)."""
     if options.retry_failed:
         return
-    for sample, digest in zip(samples, content):
+    for i, (sample, digest) in enumerate(zip(samples, content)):
         previous = stored.get((sample.id, digest))
-        if previous is not None and previous.error is not None:
+        if previous is not None and previous.error is not None and i not in skip:
             summary.failed += 1
             summary.stored -= 1
             summary.failures.append((sample.id, f"{previous.error} (stored by an earlier run)"))
@@ -276,32 +518,23 @@ def score_decoded(metric: Metric, batch: list[Decoded]) -> dict[int, tuple[float
     return results
 
 
-def _batches(pending: Sequence[Sample], metric: Metric, options: RunOptions):
-    """Decoded batches: in this process when there are no workers, else through a DataLoader."""
-    import torch
-
-    from .decoding import DecodeDataset, collate
-
-    workers = options.num_workers if options.num_workers is not None else default_workers()
-    torch.set_num_threads(scoring_threads(workers))
-    decoder = DecodeDataset(pending, metric, options.max_pixels or settings.max_pixels())
-    size = options.batch_size or metric.batch_size
-    if workers == 0:
-        for start in range(0, len(pending), size):
-            yield [decoder[i] for i in range(start, min(start + size, len(pending)))]
-        return
-    from torch.utils.data import DataLoader
-
-    yield from DataLoader(decoder, batch_size=size, num_workers=workers, collate_fn=collate, shuffle=False)
-
-
 def _versions(plugin_versions: dict[str, str] | None) -> dict:
-    import torch
-
     return {
         "iqabench": __version__,
         "python": platform.python_version(),
-        "torch": torch.__version__,
+        "torch": _torch_version(),
         "plugins": dict(plugin_versions or {}),
         "argv": " ".join(sys.argv[1:]),
     }
+
+
+def _torch_version() -> str:
+    """torch's version, without importing it for a run that scores nothing (unreadable files only)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"].__version__
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("torch")
+    except PackageNotFoundError:
+        return "not installed"

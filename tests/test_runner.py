@@ -112,12 +112,12 @@ def test_nan_is_a_failure_never_a_score(tmp_path):
 
 def test_a_batch_that_raises_is_retried_image_by_image(tmp_path):
     tall = write_images(tmp_path / "img", 6, size=(50, 40))
-    wide = write_images(tmp_path / "wide", 1, size=(30, 60))
+    wide = [path.rename(path.with_name("wide.png")) for path in write_images(tmp_path / "wide", 1, size=(30, 60))]
     dataset = make_dataset(tall[:3] + wide + tall[3:])
     with ScoreStore(tmp_path / "s.sqlite") as store:
         summary = run_metric(RaisesOnWide(), dataset, store, OPTIONS)
     assert (summary.scored, summary.failed) == (6, 1)
-    assert summary.failures == [("img000.png", "RuntimeError: cannot handle wide image (3, 30, 60)")]
+    assert summary.failures == [("wide.png", "RuntimeError: cannot handle wide image (3, 30, 60)")]
 
 
 def test_a_stored_failure_counts_until_retried(tmp_path):
@@ -230,7 +230,10 @@ def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path):
     assert score_rows(killed_store) == score_rows(clean_store)
     assert len(score_rows(killed_store)) == 30
     runs = ScoreStore(killed_store).runs()
-    assert [r["status"] for r in runs] == ["running", "completed"]  # the killed run never reached its end
+    # the killed run never reached its end; the next run found its process gone and said so
+    assert [r["status"] for r in runs] == ["interrupted", "completed"]
+    assert runs[0]["pid"] == process.pid and f"pid {process.pid}" in runs[0]["error"]
+    assert runs[0]["n_scored"] == partial  # the rows it wrote
     assert runs[1]["n_stored"] == partial and runs[1]["n_scored"] == 30 - partial
 
 

@@ -1,8 +1,9 @@
 """The ``iqabench`` command line: one module per command, each a thin layer over :mod:`iqabench.api`.
 
 Exit codes: 0 success; 1 the run completed but some images failed (or ``leaderboard --check`` found
-differences); 2 usage error (unknown metric or dataset, bad option or setting); 3 the run could not
-start (dataset, weights or images missing, a metric unavailable); 130 interrupted (every batch
+differences); 2 usage error (unknown metric or dataset, bad option or setting, no store to read); 3 the
+run could not start or go on (dataset, weights or images missing, a metric unavailable, a score store
+that is damaged, newer, or cannot be written: read-only, disk full); 130 interrupted (every batch
 scored so far is in the store). Importing this package imports neither torch nor matplotlib.
 """
 

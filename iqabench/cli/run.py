@@ -24,13 +24,18 @@ from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, draw, err, handle
 @options.offline
 @click.option("--allow-missing", is_flag=True, help="Score the images present; record how many are missing.")
 @click.option("--limit", type=click.IntRange(min=1), help="Score only the first N images.")
-@click.option("--max-pixels", type=click.IntRange(min=1), help="Reject larger images (also IQABENCH_MAX_PIXELS).")
+@click.option("--max-pixels", type=click.IntRange(min=1),
+              help="Reject larger images (also IQABENCH_MAX_PIXELS; default 100,000,000: 1.2 GB decoded, "
+                   "12 bytes a pixel).")
+@click.option("--batch-pixels", type=click.IntRange(min=1),
+              help="Cut a batch before its decoded pixels pass N (also IQABENCH_BATCH_PIXELS; default twice "
+                   "--max-pixels).")
 @click.option("--retry-failed", is_flag=True, help="Score again the images that failed in an earlier run.")
 @options.resamples
 @options.seed
 @handles_errors
 def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_path, offline, allow_missing,
-        limit, max_pixels, retry_failed, resamples, seed) -> None:
+        limit, max_pixels, batch_pixels, retry_failed, resamples, seed) -> None:
     """Score a dataset with one or more metrics (only what the store lacks) and print each statistic
     with its bootstrap interval, and the pairwise comparisons of the metrics."""
     from .. import api, settings
@@ -38,7 +43,7 @@ def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_
     from ..tables import dataset_table
 
     run_options = RunOptions(device=device, batch_size=batch_size, num_workers=workers, allow_missing=allow_missing,
-                             limit=limit, max_pixels=max_pixels, retry_failed=retry_failed)
+                             limit=limit, max_pixels=max_pixels, retry_failed=retry_failed, batch_pixels=batch_pixels)
     with settings.overrides(offline=offline), _progress() as progress:
         try:
             result = api.run(metrics, dataset_name, root=root, labels=labels, store=store_path,
