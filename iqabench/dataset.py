@@ -256,7 +256,7 @@ NOT_REGULAR = "not a regular file (a pipe, socket or device) where an image file
 class _FileChecks:
     """Classifies the files a dataset names: a regular file inside the root (its ``stat`` kept in
     :attr:`stats`), missing, or refused with a reason. Each path is looked at once; a regular file costs
-    one ``lstat``, a symbolic link a ``realpath`` and a ``stat``, and each folder one ``realpath``."""
+    one ``lstat``, a symbolic link a ``stat`` and a ``realpath``, and each folder one ``realpath``."""
 
     def __init__(self, root: Path, allow_outside: bool) -> None:
         real_root = os.path.realpath(root)
@@ -264,30 +264,34 @@ class _FileChecks:
         self.real_root = real_root
         self.allow_outside = allow_outside
         self.stats: dict[str, os.stat_result] = {}
-        self._checked: dict[str, str | None] = {}
-        self._real_folders: dict[str, str] = {}
+        self._problems: dict[str, str] = {}
+        self._folders_inside: dict[str, bool] = {}
 
     def check(self, path: Path) -> str | None:
         """None for a usable file, :data:`MISSING`, or the reason the file is refused."""
         name = os.fspath(path)
-        if name in self._checked:
-            return self._checked[name]
+        if name in self.stats:  # a reference shared by many samples
+            return None
+        if name in self._problems:
+            return self._problems[name]
         problem = self._check(name)
-        self._checked[name] = problem
+        if problem is not None:
+            self._problems[name] = problem
         return problem
 
     def _inside(self, real: str) -> bool:
         return self.allow_outside or real == self.real_root or real.startswith(self.prefix)
 
     def _check(self, name: str) -> str | None:
-        folder, base = os.path.split(name)
+        folder, sep, base = name.rpartition(os.sep)
         if base in ("", ".", ".."):
-            real = os.path.realpath(name)
-        else:
-            if folder not in self._real_folders:
-                self._real_folders[folder] = os.path.realpath(folder or ".")
-            real = os.path.join(self._real_folders[folder], base)
-        if not self._inside(real):  # never touch a file outside the root: not even a stat
+            inside = self._inside(os.path.realpath(name))
+        else:  # the file is inside when its folder, links resolved, is: one realpath per folder
+            inside = self._folders_inside.get(folder)
+            if inside is None:
+                real_folder = os.path.realpath(folder or (os.sep if sep else "."))
+                inside = self._folders_inside[folder] = self._inside(real_folder)
+        if not inside:  # never touch a file outside the root: not even a stat
             return OUTSIDE_ROOT
         try:
             found = os.lstat(name)
