@@ -56,6 +56,7 @@ def offline_and_isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("IQABENCH_OFFLINE", "1")
     monkeypatch.delenv("IQABENCH_WEIGHTS_DIR", raising=False)
+    monkeypatch.delenv("IQABENCH_TRUST_WEIGHTS", raising=False)
     if not PYIQA_MISSING:  # an empty Hugging Face cache too (huggingface_hub comes with pyiqa)
         import huggingface_hub.constants
 
@@ -335,6 +336,18 @@ def test_clip_downloads_are_routed(registry):
     assert "Weight file 'ViT-B-32.pt' is missing" in message
     assert "https://openaipublic.azureedge.net/clip/models/" in message
     assert str(weights.cache_dir("clip")) in message
+
+
+@needs_pyiqa
+def test_clip_files_must_have_the_sha256_their_url_names(registry, tmp_path, monkeypatch):
+    (tmp_path / "weights" / "clip").mkdir(parents=True)
+    (tmp_path / "weights" / "clip" / "ViT-B-32.pt").write_bytes(b"not CLIP")
+    monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(tmp_path / "weights"))
+    with pytest.raises(WeightsError) as info:
+        fresh(registry, "pyiqa:afine_nr").load(torch.device("cpu"))
+    message = str(info.value)
+    assert "ViT-B-32.pt is pinned to sha256 40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af" in message
+    assert hashlib.sha256(b"not CLIP").hexdigest() in message
 
 
 def routed_bindings() -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch.hub
 
-from iqabench import hashing, settings, weights
+from iqabench import hashing, pins, settings, weights
 from iqabench.errors import UsageError, WeightsError
 from iqabench.hashing import file_sha256
 
@@ -21,6 +21,7 @@ def clean_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.delenv("IQABENCH_WEIGHTS_DIR", raising=False)
     monkeypatch.delenv("IQABENCH_OFFLINE", raising=False)
+    monkeypatch.delenv("IQABENCH_TRUST_WEIGHTS", raising=False)
 
     def no_download(url, dst, *args, **kwargs):
         raise AssertionError(f"download attempted: {url}")
@@ -84,6 +85,8 @@ def test_downloads_into_cache_when_online(monkeypatch):
     assert path == weights.cache_dir("pyiqa") / NAME
     assert path.read_bytes() == b"downloaded"
     assert calls == [URL]
+    assert pins.downloaded_sha256(path) == hashlib.sha256(b"downloaded").hexdigest()  # recorded beside it
+    assert weights.resolve_verified(NAME, url=URL, subdir="pyiqa").basis == "downloaded"
     assert weights.resolve(NAME, url=URL, subdir="pyiqa") == path  # cached now: no second download
     assert calls == [URL]
 

@@ -71,7 +71,7 @@ class PyiqaMetric(Metric):
             try:  # hashes only; the authoritative check is where pyiqa fetches the file (fetch.py)
                 pins.verify_declared(self, {name: WEIGHTS_URL.format(name) for name in self.weight_file_names})
             except WeightsError as exc:
-                return Availability(False, str(exc))
+                return Availability(False, " ".join(str(exc).splitlines()))
             return Availability(True)
         if weights.is_offline():
             urls = " ".join(WEIGHTS_URL.format(name) for name in missing)
