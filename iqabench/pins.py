@@ -15,7 +15,8 @@ of these grounds, tried in this order:
     (:attr:`Verified.exact` is False);
 ``downloaded``
     iqabench downloaded it itself: :func:`iqabench.weights.resolve` records the sha256 of each download in
-    ``.iqabench-downloads.json`` beside it, and the file still has that sha256;
+    ``.iqabench-downloads.json`` beside it in its download cache (only records there count), and the file
+    still has that sha256;
 ``trusted``
     the user said so: ``IQABENCH_TRUST_WEIGHTS=<path>[,<path>...]`` (files, or folders) or ``=all``, or
     ``settings.overrides(trust_weights=[...])``. This also admits a file that differs from its pin;
@@ -126,8 +127,14 @@ def record_download(path: str | os.PathLike, sha256: str | None = None) -> str:
 
 
 def downloaded_sha256(path: str | os.PathLike) -> str | None:
-    """The sha256 iqabench recorded when it downloaded ``path``, or None."""
+    """The sha256 iqabench recorded when it downloaded ``path``, or None. Only records in iqabench's
+    download cache (torch's hub folder) count: one beside a file elsewhere (in ``$IQABENCH_WEIGHTS_DIR``,
+    say) could have been written by whoever put the file there."""
     path = Path(path)
+    cache = settings.torch_hub_dir().expanduser().resolve()
+    folder = path.parent.resolve()
+    if folder != cache and cache not in folder.parents:
+        return None
     return _read_downloads(path.parent / DOWNLOADS_FILE).get(path.name)
 
 

@@ -306,6 +306,11 @@ def test_an_unpinned_file_without_a_hash_needs_trust_unless_iqabench_downloaded_
     with pytest.raises(pins.WeightsRefused):
         pins.verify(verified.path)
 
+    elsewhere = write_hostile(tmp_path / "w" / "UNIQUE.pt", marker)  # a record beside it, outside the cache
+    (elsewhere.parent / pins.DOWNLOADS_FILE).write_text(f'{{"UNIQUE.pt": "{sha256(elsewhere)}"}}')
+    with pytest.raises(pins.WeightsRefused, match="iqabench did not download it"):
+        pins.verify(elsewhere)
+
     mat = tmp_path / "ILNIQE_templateModel.mat"
     mat.write_bytes(b"MATLAB data")
     assert pins.verify(mat).basis == "data only"  # scipy's reader runs no code
