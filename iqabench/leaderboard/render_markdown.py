@@ -19,8 +19,11 @@ CSV beside its plots, and [index.html](index.html) shows every suite with its pl
   and fails (exit 1) with a readable diff when a committed number differs at the printed precision; dates are
   ignored and plots are checked for presence only. A dataset whose data is absent is an error (exit 3) naming
   the variable to set; `--skip-unavailable` skips it with a message and compares only the tables it built.
-  The `ci` suite needs `../shared` (the LIVE Challenge subset and the NIQE/BRISQUE weights), so `.ci/run` runs
-  the check only where `../shared` exists, and says so where it does not.
+  The `ci` suite needs `../shared` (the LIVE Challenge subset, the NIQE/BRISQUE weights and the clean faces),
+  so `.ci/run` runs the check only where `../shared` exists, and says so where it does not. Its `faces`
+  dataset (effres, NIQE and BRISQUE on 20 held-out people) is built first by `.ci/run` with
+  `python -m iqabench_effres.testset --faces ../shared/data/faces --out DIR --size 512 --nuisances` and
+  found through `IQABENCH_FACES_ROOT=DIR`; set both to run the check by hand.
 - **Statistics** are signed: a lower-is-better metric is negated once, so a good metric scores positive.
   Each is shown with its 95% percentile bootstrap interval (1,000 paired resamples, seed 0); PLCC and RMSE
   come after the VQEG 4-parameter logistic mapping. `top` marks the best metric by SRCC and every metric not
