@@ -145,10 +145,15 @@ def _to_tensor(image: Image.Image, channels: int) -> torch.Tensor:
         if channels == 1:
             picture = picture.convert("L")
     array = torch.from_numpy(np.array(picture, dtype=np.uint8))
-    del picture  # the 8-bit copies go before the float32 tensor (12 bytes a pixel for RGB) is made
-    # the same operations as torchvision's to_tensor, so the result is bit-exact with pyiqa's; dividing in
-    # place keeps one float32 copy in memory instead of two (2.4 GB less at 100 megapixels).
-    return array.view(array.shape[0], array.shape[1], -1).permute(2, 0, 1).contiguous().to(torch.float32).div_(255)
+    del picture
+    pixels = array.view(array.shape[0], array.shape[1], -1).permute(2, 0, 1)
+    # the same values as torchvision's to_tensor (uint8 to float32, then / 255), so the result is bit-exact
+    # with pyiqa's; converted straight into the one float32 tensor (12 bytes a pixel for RGB) and divided
+    # in place, so no second float32 copy or contiguous 8-bit copy is made (2.7 GB less at 100 megapixels).
+    tensor = torch.empty(pixels.shape, dtype=torch.float32)
+    tensor.copy_(pixels)
+    del array, pixels
+    return tensor.div_(255)
 
 
 def _high_depth(image: Image.Image) -> np.ndarray:
