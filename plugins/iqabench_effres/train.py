@@ -169,11 +169,11 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
                 model.eval()
                 figures.update(validate(model, held_out, settings.patch, device))
                 model.train()
-                if state["best"] is None or figures["srcc"] > state["best"]:
-                    state["best"] = figures["srcc"]
-                    checkpoint.save(out.with_suffix(".best.pt"), payload())
             history.append(figures)
             state["epoch"] += 1
+            if held_out is not None and (state["best"] is None or figures["srcc"] > state["best"]):
+                state["best"] = figures["srcc"]
+                checkpoint.save(out.with_suffix(".best.pt"), payload())
         out_of_time = minutes is not None and time.monotonic() - started > minutes * 60
         if epoch_done or out_of_time or time.monotonic() - last_save > save_minutes * 60:
             checkpoint.save(out, payload())
