@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
-
 from iqabench.errors import WeightsError
 from iqabench.hashing import file_sha256
 
@@ -28,6 +26,8 @@ def manifest_path(checkpoint: Path) -> Path:
 
 def save(path: Path, payload: dict) -> None:
     """Write atomically: a run interrupted while saving keeps the previous checkpoint."""
+    import torch
+
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(path.suffix + ".partial")
     torch.save({"format": FORMAT, **payload}, partial)
@@ -42,6 +42,8 @@ def load(path: Path, expected_sha256: str | None = None) -> dict:
     if expected_sha256 is not None and file_sha256(path) != expected_sha256:
         raise WeightsError(f"effres checkpoint {str(path)!r} does not match the sha256 its manifest pins "
                            f"({expected_sha256}); it was changed or damaged. Reinstall iqabench or retrain.")
+    import torch
+
     payload = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise WeightsError(f"{str(path)!r} is not an effres checkpoint (format {FORMAT!r} expected).")

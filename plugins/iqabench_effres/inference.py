@@ -17,11 +17,7 @@ import torch
 
 from iqabench.errors import ImageError
 
-from .patches import foreground_fractions, foreground_table, inference_grid
-
-MIN_FOREGROUND = 0.9
-FALLBACK_FOREGROUND = 0.5
-PATCHES = 100
+from .patches import FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES, foreground_fractions, foreground_table, inference_grid
 
 
 class NoFaceError(ImageError):

@@ -13,7 +13,7 @@ from iqabench import weights
 from iqabench.metric import Availability, Metric
 
 from . import checkpoint
-from .inference import MIN_FOREGROUND, PATCHES
+from .patches import MIN_FOREGROUND, PATCHES
 
 if TYPE_CHECKING:
     import torch

@@ -7,6 +7,12 @@ import math
 
 import numpy as np
 
+#: Table 1, "Postprocessing parameters": about 100 patches, at least 90% foreground; 50% when none has
+#: 90% (the training threshold, see :mod:`.inference`).
+PATCHES = 100
+MIN_FOREGROUND = 0.9
+FALLBACK_FOREGROUND = 0.5
+
 
 def foreground_table(mask: np.ndarray) -> np.ndarray:
     """Summed-area table of a bool mask, (H+1)×(W+1), so that any patch's foreground count is O(1)."""
@@ -56,5 +62,5 @@ def inference_grid(height: int, width: int, size: int, patches: int = 100) -> np
     return grid(height, width, size, stride, offset)
 
 
-__all__ = ["foreground_fractions", "foreground_table", "grid", "inference_grid", "inference_stride",
+__all__ = ["FALLBACK_FOREGROUND", "MIN_FOREGROUND", "PATCHES", "foreground_fractions", "foreground_table", "grid", "inference_grid", "inference_stride",
            "training_grid"]
