@@ -92,6 +92,7 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
         settings.max_pixels()  # a bad IQABENCH_MAX_PIXELS is a usage error before anything runs
     if options.batch_pixels is None:
         batch_pixels(options.max_pixels)  # and so is a bad IQABENCH_BATCH_PIXELS
+    settings.offline()  # and a bad IQABENCH_OFFLINE, whether or not a metric needs weights
     registry = registry or load_registry()
     chosen, opened = resolve(registry, metrics, dataset, root, labels)
     with ScoreStore(store) as opened_store:

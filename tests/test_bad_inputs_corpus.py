@@ -521,11 +521,7 @@ LABEL_CASES = [
     Case("row naming a directory", "labels", Failure("a directory, not an image file", "dir.png"),
          build=directory_row),
     Case("row with an empty image name", "labels", Exit(3, "meta_info.csv, line 3"),
-         build=label_rows("a.png,1", ",2", given=False),
-         xfail="an empty name cell is not a label error naming the file and line (as an empty MOS cell is): "
-               "metainfo.read makes it the sample id '.', whose path root/'.' is the root itself, and open_dataset "
-               "refuses it as 'outside the dataset root ... set IQABENCH_ALLOW_OUTSIDE_ROOT=1' (exit 1, one failed "
-               "image '.'); with that variable set it becomes 'a directory, not an image file'"),
+         build=label_rows("a.png,1", ",2", given=False)),
 ]
 
 
@@ -719,11 +715,7 @@ ENV_CASES = [
     Case("IQABENCH_BATCH_PIXELS=-1", "env", Exit(2, "IQABENCH_BATCH_PIXELS='-1' is not a positive whole number"),
          build=with_env(IQABENCH_BATCH_PIXELS="-1")),
     Case("IQABENCH_OFFLINE=maybe", "env", Exit(2, "IQABENCH_OFFLINE='maybe' is not a yes/no value"),
-         build=with_env(IQABENCH_OFFLINE="maybe"),
-         xfail="IQABENCH_OFFLINE=maybe is ignored (exit 0, every image scored) by a run whose metrics resolve no "
-               "weight file: settings.offline() is read only by weights.is_offline(), while api.run checks "
-               "IQABENCH_MAX_PIXELS and IQABENCH_BATCH_PIXELS before anything runs; the README's exit 2 for an "
-               "unreadable setting holds only for metrics with weights (next case)"),
+         build=with_env(IQABENCH_OFFLINE="maybe")),
     Case("IQABENCH_OFFLINE=maybe with a metric that has weights", "env",
          Exit(2, "IQABENCH_OFFLINE='maybe' is not a yes/no value"), build=with_env_niqe(IQABENCH_OFFLINE="maybe"),
          marks=(needs_pyiqa,)),

@@ -34,6 +34,8 @@ def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     for line, row in read_csv(labels, columns):
         at = where(labels, line)
         name, mos_text = (row["dist_name"], row[columns[2]]) if full_reference else (row[columns[0]], row[columns[1]])
+        if not name.strip() or (full_reference and not row[columns[0]].strip()):
+            raise DatasetError(f"{at}: the image name is empty; fix or remove this row.")
         seen.add(name, at)
         relative = (images / name).as_posix()
         ref = (refs / row[columns[0]]).as_posix() if full_reference else None
