@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import struct
 import threading
 from typing import BinaryIO, Iterator
@@ -181,10 +182,14 @@ def _too_large(what: str, max_pixels: int) -> ImageError:
     )
 
 
+_QUOTED_BYTES = re.compile(r"b'(?:[^'\\]|\\.)*'|b\"(?:[^\"\\]|\\.)*\"")
+
+
 def _failure(fmt: str | None, stage: str, exc: Exception) -> ImageError:
     """A truncated or corrupt file of format ``fmt``; ``stage`` is "header" or "data"."""
     name = fmt or "image"
-    reason = str(exc) or type(exc).__name__
+    # Pillow quotes bytes of the file in some errors; a file's contents never reach the store
+    reason = _QUOTED_BYTES.sub("<bytes of the file>", str(exc)) or type(exc).__name__
     if "truncated" in reason.lower():
         where = "inside its header" if stage == "header" else "before its image data is complete"
         return ImageError(f"truncated {name} file: it ends {where} ({reason}); download or copy it again")
@@ -211,8 +216,7 @@ def _unidentified(file: BinaryIO, size: int) -> ImageError:
     fmt, head = _sniff(file)
     if fmt is None:
         return ImageError(
-            f"not an image: Pillow recognises no image format in this {size:,}-byte file "
-            f"(it starts with {head[:16]!r}){_content_hint(head)}"
+            f"not an image: Pillow recognises no image format in this {size:,}-byte file{_content_hint(head)}"
         )
     verdict = Image.OPEN[fmt][1](head[:16])
     if isinstance(verdict, str):  # Pillow knows the format but lacks the codec

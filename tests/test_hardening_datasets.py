@@ -35,9 +35,6 @@ from iqabench.runner import RunOptions
 from iqabench.store import ScoreStore
 
 SECRET = b"TOP-SECRET-TOKEN root:x:0:0:hunter2 /bin/bash\n" * 20
-#: images.py quotes the first 16 bytes of a file that is not an image in its error (another engineer's file).
-needs_images_without_bytes = pytest.mark.xfail(
-    strict=True, reason="iqabench/images.py quotes the first bytes of a non-image file in its error (patch pending)")
 
 
 class ToyPlugin:
@@ -232,7 +229,6 @@ def test_a_text_file_allowed_from_outside_fails_as_not_an_image(registry, secret
     assert row["score"] == "" and row["error"].startswith("not an image")
 
 
-@needs_images_without_bytes
 def test_no_byte_of_a_file_that_is_not_an_image_is_stored(registry, secret_row, tmp_path, monkeypatch):
     root, secret = secret_row
     monkeypatch.setenv("IQABENCH_ALLOW_OUTSIDE_ROOT", "1")
@@ -245,7 +241,6 @@ def test_no_byte_of_a_file_that_is_not_an_image_is_stored(registry, secret_row, 
     assert b"TOP-SECRET" not in store.read_bytes()
 
 
-@needs_images_without_bytes
 def test_no_byte_of_a_text_file_that_looks_like_a_ppm_header_is_stored(registry, tmp_path):
     """Pillow's PPM plugin quotes a header token in its error ("Token too long in file header: ...")."""
     root = tmp_path / "data"
