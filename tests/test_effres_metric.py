@@ -55,7 +55,7 @@ def test_a_changed_checkpoint_is_refused_before_it_is_read(tmp_path, monkeypatch
     copy.write_bytes(checkpoint.SHIPPED.read_bytes()[:-10] + b"0123456789")
     checkpoint.manifest_path(copy).write_text(checkpoint.manifest_path(checkpoint.SHIPPED).read_text())
     monkeypatch.setattr(checkpoint, "SHIPPED", copy)
-    monkeypatch.setattr(checkpoint.torch, "load", lambda *a, **k: pytest.fail("deserialised an unverified file"))
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("deserialised an unverified file"))
     with pytest.raises(WeightsError, match="does not match the sha256"):
         EffRes().load(torch.device("cpu"))
 
