@@ -126,12 +126,12 @@ def test_bundled_models_match_their_readme():
     rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \| (\d+) \| `([0-9a-f]{64})` \|$", readme, flags=re.MULTILINE)
     assert {row[0] for row in rows} == {
         "face_detection_short_range.tflite", "face_detection_full_range_sparse.tflite",
-        "face_landmark.tflite", "selfie_segmentation.tflite", "LICENSE",
+        "face_landmark.tflite", "selfie_segmentation.tflite", "LICENSE-APACHE-2.0",
     }
     for name, _, size, digest in rows:
         data = (mf.MODEL_DIR / name).read_bytes()
         assert len(data) == int(size) and hashlib.sha256(data).hexdigest() == digest, name
-    assert "Apache License" in (mf.MODEL_DIR / "LICENSE").read_text()
+    assert "Apache License" in (mf.MODEL_DIR / "LICENSE-APACHE-2.0").read_text()
 
 
 @pytest.mark.parametrize(
