@@ -22,7 +22,7 @@ from .dataset import Dataset, open_dataset
 from .errors import IqabenchError, Problems, UsageError
 from .metric import Metric
 from .plugins import Registry, load_registry
-from .runner import RunOptions, RunSummary, batch_pixels, check_compatible, hash_samples, run_metric, selected
+from .runner import RunOptions, RunSummary, check_compatible, hash_samples, run_metric, selected
 from .store import ScoreStore
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
     if options.max_pixels is None:
         settings.max_pixels()  # a bad IQABENCH_MAX_PIXELS is a usage error before anything runs
     if options.batch_pixels is None:
-        batch_pixels(options.max_pixels)  # and so is a bad IQABENCH_BATCH_PIXELS
+        settings.batch_pixels(options.max_pixels)  # and so is a bad IQABENCH_BATCH_PIXELS
     settings.offline()  # and a bad IQABENCH_OFFLINE, whether or not a metric needs weights
     registry = registry or load_registry()
     chosen, opened = resolve(registry, metrics, dataset, root, labels)

@@ -21,7 +21,7 @@
   pixels, or a side shorter than ``min_size``, is refused. The default limit, 100 megapixels, is
   1.2 GB decoded (float32 × 3 channels = 12 bytes a pixel), and decoding briefly needs about half as
   much again (the 8-bit pixels); a 285 KB PNG can hold 10000×10000 pixels. The runner also caps the
-  decoded pixels of a batch (:func:`iqabench.runner.batch_pixels`). Pillow's own decompression-bomb check
+  decoded pixels of a batch (:func:`iqabench.settings.batch_pixels`). Pillow's own decompression-bomb check
   (``Image.MAX_IMAGE_PIXELS``) is off while a load runs, since ``max_pixels`` replaces it, and is
   restored when the last concurrent load returns. Truncated files are refused;
   ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never set.

@@ -11,7 +11,7 @@ one that cannot be decoded. Nothing is dropped silently: the summary counts scor
 and failed samples, and they add up to the total.
 
 Memory: images are decoded one by one and a batch is cut before its decoded pixels (images and
-references) would pass :func:`batch_pixels` (``IQABENCH_BATCH_PIXELS``, default twice the per-image
+references) would pass :func:`iqabench.settings.batch_pixels` (``IQABENCH_BATCH_PIXELS``, default twice the per-image
 limit ``max_pixels``): a decoded pixel takes 12 bytes (float32 × 3 channels), so the default 100
 megapixels per image is 1.2 GB and a batch at most 2.4 GB. In memory at once: one batch, the next
 image, and with decoding workers up to two images per worker.
@@ -54,29 +54,12 @@ class RunOptions:
     limit: int | None = None
     max_pixels: int | None = None
     retry_failed: bool = False
-    #: decoded pixels (images and references) per batch; default :func:`batch_pixels`.
+    #: decoded pixels (images and references) per batch; default :func:`iqabench.settings.batch_pixels`.
     batch_pixels: int | None = None
 
 
-BATCH_PIXELS_ENV = "IQABENCH_BATCH_PIXELS"
 #: seconds between two looks at samples another live run has claimed, once nothing else is left.
 CLAIM_POLL_SECONDS = 0.5
-
-
-def batch_pixels(max_pixels: int | None = None) -> int:
-    """Decoded pixels allowed in one batch: ``$IQABENCH_BATCH_PIXELS``, else twice ``max_pixels`` (the
-    per-image limit, :func:`iqabench.settings.max_pixels` when not given). 12 bytes each (float32 × 3
-    channels): the default, 200 megapixels, is 2.4 GB. An image larger than the budget is a batch alone."""
-    value = os.environ.get(BATCH_PIXELS_ENV, "").strip()
-    if not value:
-        return 2 * (max_pixels if max_pixels is not None else settings.max_pixels())
-    try:
-        pixels = int(value)
-    except ValueError:
-        pixels = 0
-    if pixels < 1:
-        raise UsageError(f"{BATCH_PIXELS_ENV}={value!r} is not a positive whole number of pixels (e.g. 200000000)")
-    return pixels
 
 
 @dataclass
@@ -405,7 +388,7 @@ def _score_pending(metric: Metric, work: _Work, options: RunOptions, progress) -
     workers = options.num_workers if options.num_workers is not None else default_workers()
     torch.set_num_threads(scoring_threads(workers))
     max_pixels = options.max_pixels or settings.max_pixels()
-    budget = options.batch_pixels or batch_pixels(max_pixels)
+    budget = options.batch_pixels or settings.batch_pixels(max_pixels)
     size = options.batch_size or metric.batch_size
     decoder = DecodeDataset(work.samples, metric, max_pixels)
 

@@ -21,6 +21,7 @@ DATA_ENV = "IQABENCH_DATA"
 WEIGHTS_DIR_ENV = "IQABENCH_WEIGHTS_DIR"
 OFFLINE_ENV = "IQABENCH_OFFLINE"
 MAX_PIXELS_ENV = "IQABENCH_MAX_PIXELS"
+BATCH_PIXELS_ENV = "IQABENCH_BATCH_PIXELS"
 PLUGINS_ENV = "IQABENCH_PLUGINS"
 DISABLE_PLUGINS_ENV = "IQABENCH_DISABLE_PLUGINS"
 
@@ -82,15 +83,26 @@ def max_pixels() -> int:
     override = _overrides.get().get("max_pixels")
     if override is not None:
         return int(override)
-    value = os.environ.get(MAX_PIXELS_ENV, "").strip()
+    return _pixels(MAX_PIXELS_ENV) or DEFAULT_MAX_PIXELS
+
+
+def batch_pixels(per_image: int | None = None) -> int:
+    """Decoded pixels allowed in one batch: ``$IQABENCH_BATCH_PIXELS``, else twice ``per_image`` (default
+    :func:`max_pixels`). 12 bytes each (float32 × 3 channels): the default, 200 megapixels, is 2.4 GB."""
+    return _pixels(BATCH_PIXELS_ENV) or 2 * (per_image if per_image is not None else max_pixels())
+
+
+def _pixels(variable: str) -> int | None:
+    """A positive whole number of pixels from ``variable``; None when unset; a UsageError when unreadable."""
+    value = os.environ.get(variable, "").strip()
     if not value:
-        return DEFAULT_MAX_PIXELS
+        return None
     try:
         pixels = int(value)
     except ValueError:
         pixels = 0
     if pixels < 1:
-        raise UsageError(f"{MAX_PIXELS_ENV}={value!r} is not a positive whole number of pixels (e.g. 200000000)")
+        raise UsageError(f"{variable}={value!r} is not a positive whole number of pixels (e.g. 200000000)")
     return pixels
 
 

@@ -19,7 +19,8 @@ import pytest
 from iqabench import settings
 from iqabench.dataset import Dataset, DatasetCard, DatasetSpec, ReadResult, Sample, open_dataset
 from iqabench.errors import UsageError
-from iqabench.runner import RunOptions, batch_pixels, hash_samples, run_metric
+from iqabench.runner import RunOptions, hash_samples, run_metric
+from iqabench.settings import batch_pixels
 from iqabench.store import SCHEMA_VERSION, UNREADABLE, ScoreKey, ScoreStore, StoreError
 from iqabench.testing import install_entry_point
 

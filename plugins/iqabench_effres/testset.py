@@ -253,21 +253,27 @@ def label(value: float) -> str:
     return f"{value:.6f}"
 
 
+def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | None, size: int | None,
+                versions: int, seed: int, resampler: str, nuisances: bool):
+    """Per chosen face: (person, k, image, version), k = 0 the clean face, 1.. its degraded copies."""
+    faces_root = Path(faces_root)
+    for index, face in enumerate(chosen_faces(faces_root, split_file, subset, limit)):
+        image = load_face(faces_root / face, size)
+        copies = [(image, Version(1.0, "clean"))] + versions_of(image, index, seed, versions, resampler, nuisances)
+        for k, (copy, version) in enumerate(copies):
+            yield person_name(face), k, copy, version
+
+
 def build_faces(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, subset: str = "test",
                 limit: int | None = None, size: int | None = None, versions: int = VERSIONS, seed: int = 0,
                 resampler: str = "tf", nuisances: bool = False) -> list[tuple[str, Version]]:
     """Write a ``faces`` dataset (person folders + labels.csv) into ``out``; returns (image, version) rows."""
-    faces_root = Path(faces_root)
     rows = []
-    for index, face in enumerate(chosen_faces(faces_root, split_file, subset, limit)):
-        person = person_name(face)
-        image = load_face(faces_root / face, size)
-        save_png(image, out / person / "00.png")
-        rows.append((f"{person}/00.png", Version(1.0, "clean")))
-        for k, (copy, version) in enumerate(versions_of(image, index, seed, versions, resampler, nuisances), 1):
-            name = f"{person}/{k:02d}.png"
-            save_png(copy, out / name)
-            rows.append((name, version))
+    for person, k, copy, version in face_copies(faces_root, split_file, subset, limit, size, versions, seed,
+                                                resampler, nuisances):
+        name = f"{person}/{k:02d}.png"
+        save_png(copy, out / name)
+        rows.append((name, version))
     write_csv(out / LABEL_FILE, LABEL_COLUMNS, [(name, label(v.factor)) for name, v in rows])
     return rows
 
@@ -276,16 +282,12 @@ def build_gfiqa(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, s
                 limit: int | None = None, size: int | None = None, versions: int = VERSIONS, seed: int = 0,
                 resampler: str = "tf", nuisances: bool = False) -> list[tuple[str, Version]]:
     """Write a GFIQA-layout folder (``image/<person>_<k>.png``, ``mos_val_rating.csv``, MOS = factor)."""
-    faces_root = Path(faces_root)
     rows = []
-    for index, face in enumerate(chosen_faces(faces_root, split_file, subset, limit)):
-        person = person_name(face)
-        image = load_face(faces_root / face, size or GFIQA_SIZE)
-        copies = [(image, Version(1.0, "clean"))] + versions_of(image, index, seed, versions, resampler, nuisances)
-        for k, (copy, version) in enumerate(copies):
-            name = f"{person}_{k}.png"
-            save_png(copy, out / "image" / name)
-            rows.append((name, version))
+    for person, k, copy, version in face_copies(faces_root, split_file, subset, limit, size or GFIQA_SIZE,
+                                                versions, seed, resampler, nuisances):
+        name = f"{person}_{k}.png"
+        save_png(copy, out / "image" / name)
+        rows.append((name, version))
     write_csv(out / "mos_val_rating.csv", ("img_name", "mos"), [(name, label(v.factor)) for name, v in rows])
     return rows
 
