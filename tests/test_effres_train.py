@@ -111,6 +111,10 @@ def test_a_few_training_steps_lower_the_loss_and_the_checkpoint_round_trips(tmp_
     # resuming with other settings is refused, not silently mixed
     with pytest.raises(ValueError, match="other settings"):
         train(TrainSettings(**{**settings.__dict__, "seed": 1}), [faces], out, device=torch.device("cpu"))
+    # ... but more epochs continue where it stopped
+    longer = train(TrainSettings(**{**settings.__dict__, "epochs": 2}), [faces], out, device=torch.device("cpu"))
+    assert longer["progress"]["epoch"] == 2 and longer["progress"]["steps"] == 32
+    assert [figures["epoch"] for figures in longer["history"]] == [1, 2]
 
 
 def test_shipped_copy_is_half_precision_and_pinned(tmp_path):

@@ -119,9 +119,9 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
     history: list[dict] = []
     if out.is_file() and not restart:
         saved = checkpoint.load(out)
-        if saved["config"]["settings"] != _plain(settings):
+        if _trajectory(saved["config"]["settings"]) != _trajectory(_plain(settings)):
             raise ValueError(f"{out} was trained with other settings; pass --restart to start over, or the same "
-                             f"settings to resume:\n  saved: {saved['config']['settings']}\n  now:   {_plain(settings)}")
+                             f"settings (only --epochs may change) to resume:\n  saved: {saved['config']['settings']}\n  now:   {_plain(settings)}")
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state, history = dict(saved["progress"]), list(saved["history"])
@@ -187,6 +187,11 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
 
 def _plain(settings: TrainSettings) -> dict:
     return {key: value for key, value in asdict(settings).items() if key != "workers"}
+
+
+def _trajectory(plain: dict) -> dict:
+    """The settings a resumed run must share; ``epochs`` may grow (or shrink) to train longer or stop sooner."""
+    return {key: value for key, value in plain.items() if key != "epochs"}
 
 
 __all__ = ["ATTACKS", "TrainSettings", "mape", "train"]
