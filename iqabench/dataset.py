@@ -93,20 +93,34 @@ class DatasetCard:
         """``$IQABENCH_DATA/<name>`` when set, else ``~/.cache/iqabench/data/<name>``."""
         return settings.data_dir() / self.name
 
-    def how_to_get(self, root: Path) -> str:
-        """The paragraph printed when the dataset is not found at ``root``."""
+    def how_to_get(self, root: Path, root_given: bool = False) -> str:
+        """The paragraph printed when the dataset is not found at ``root`` (``root_given``: the user chose
+        that folder, so it is not suggested again)."""
         lines = [f"Dataset {self.name!r} ({self.title or self.name}) was not found at {root}."]
         if self.download:
             lines.append(f"Download it from: {self.download}")
         elif self.homepage:
             lines.append(f"Homepage: {self.homepage}")
-        lines.append(
-            f"Put it at {self.default_root()} (or set IQABENCH_DATA, or pass --root PATH) with this layout:"
-        )
-        lines.extend("    " + line for line in self.layout.strip().splitlines())
+        where = (f"Put it at {root} with this layout" if root_given else
+                 f"Put it at {self.default_root()} (or set IQABENCH_DATA, or pass --root PATH) with this layout")
+        lines.append(f"{where}:")
+        lines.extend(self._layout_lines())
         if self.licence:
             lines.append(f"Licence: {self.licence}")
         return "\n".join(lines)
+
+    def missing_label_file(self, path: Path, root: Path) -> str:
+        """The message for a label file that is not there while the dataset's folder is."""
+        lines = [f"Label file {path} not found. Dataset {self.name!r} is read from {root}, which exists; "
+                 f"its label file belongs there as this layout shows:"]
+        lines.extend(self._layout_lines())
+        if self.download or self.homepage:
+            lines.append(f"It comes with the dataset: {self.download or self.homepage}")
+        lines.append("Or pass --labels PATH (a relative path is relative to the current folder).")
+        return "\n".join(lines)
+
+    def _layout_lines(self) -> list[str]:
+        return ["    " + line for line in self.layout.strip().splitlines()]
 
 
 @dataclass(frozen=True)
@@ -210,9 +224,10 @@ def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | No
     """
     card = spec.card
     options = dict(options or {})
-    root = Path(root).expanduser() if root is not None else card.default_root()
+    root_given = root is not None
+    root = (Path(root).expanduser() if root_given else card.default_root()).resolve()
     if not root.exists() and not card.options.get("materialise"):
-        raise DatasetError(card.how_to_get(root))
+        raise DatasetError(card.how_to_get(root, root_given))
     allow_outside = bool(options.get("allow_outside_root")) or settings.allow_outside_root()
     options["allow_outside_root"] = allow_outside  # readers that walk folders follow no link out unless allowed
     result = spec.reader(card, root, options)

@@ -238,7 +238,8 @@ def test_metainfo_header_that_is_not_pyiqas(registry, tmp_path, header):
 def test_labels_option_naming_a_missing_file(registry, tmp_path):
     build_metainfo(tmp_path, full_reference=False)
     message = error_of(registry, "metainfo", tmp_path, labels="elsewhere.csv")
-    assert f"Label file {tmp_path / 'elsewhere.csv'} not found" in message
+    # a relative --labels is relative to the current folder, not to the dataset's root
+    assert f"Label file {Path.cwd() / 'elsewhere.csv'} not found" in message
 
 
 # --- label files that are not UTF-8 (every reader of text labels) ------------------------------------

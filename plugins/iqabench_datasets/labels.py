@@ -19,16 +19,15 @@ from iqabench.errors import DatasetError
 
 
 def find_label_file(card: DatasetCard, root: Path, options: dict, candidates: Sequence[str] = ()) -> Path:
-    """``options["labels"]`` (absolute, or relative to ``root``), else the first of ``candidates`` that
+    """``options["labels"]`` (relative to the current folder), else the first of ``candidates`` that
     exists under ``root``, else ``root / card.label_file``. Raises when that file does not exist."""
     if options.get("labels"):
-        path = Path(options["labels"]).expanduser()
-        path = path if path.is_absolute() else root / path
+        path = Path(options["labels"]).expanduser().absolute()
     else:
         names = list(candidates) or [card.label_file]
         path = next((root / name for name in names if (root / name).is_file()), root / names[0])
     if not path.is_file():
-        raise DatasetError(f"Label file {path} not found.\n{card.how_to_get(root)}")
+        raise DatasetError(card.missing_label_file(path, root))
     return path
 
 

@@ -15,7 +15,7 @@ def load_vector(card: DatasetCard, root: Path, relative: str, variable: str) -> 
     """Variable ``variable`` of ``root/relative`` flattened to 1-D (MATLAB stores 1×N or N×1)."""
     path = root / relative
     if not path.is_file():
-        raise DatasetError(f"Label file {path} not found.\n{card.how_to_get(root)}")
+        raise DatasetError(card.missing_label_file(path, root))
     try:
         contents = loadmat(path)
     except Exception as exc:  # scipy raises several types for a damaged or non-MATLAB file

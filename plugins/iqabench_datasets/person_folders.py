@@ -68,10 +68,9 @@ def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
 
 
 def label_file(card: DatasetCard, root: Path, options: dict) -> Path:
-    """``options["labels"]`` (absolute, or relative to ``root``), else ``<root>/labels.csv``."""
+    """``options["labels"]`` (relative to the current folder), else ``<root>/labels.csv``."""
     if options.get("labels"):
-        path = Path(options["labels"]).expanduser()
-        path = path if path.is_absolute() else root / path
+        path = Path(options["labels"]).expanduser().absolute()
     else:
         path = root / (card.label_file or LABEL_FILE)
     if not path.is_file():
@@ -80,7 +79,7 @@ def label_file(card: DatasetCard, root: Path, options: dict) -> Path:
             f"a label file {LABEL_FILE} at its root, one row per image (the image's path relative to the root, "
             f"and the fraction of its pixel resolution the face really has, 1 = sharp):\n{EXAMPLE}\n"
             f"Write that file (or pass --labels FILE); python -m iqabench_effres.testset builds a complete one "
-            f"from clean faces.\n{card.how_to_get(root)}"
+            f"from clean faces."
         )
     return path
 
