@@ -16,11 +16,13 @@ from .console import handles_errors
 
 
 @click.command(short_help="Score a suite, then write or --check its tables and plots.")
-@click.option("--suite", "suite_name", default="ci", show_default=True, help="leaderboards/suites/<NAME>.toml")
+@click.option("--suite", "suite_name", default="ci", show_default=True,
+              help="Read the suite <OUT>/suites/<NAME>.toml (see --out).")
 @click.option("--check", is_flag=True, help="Recompute and compare with the committed files instead of writing.")
 @options.store
 @click.option("--out", type=click.Path(path_type=Path), default=Path("leaderboards"), show_default=True,
-              help="Folder holding suites/ and the generated files.")
+              help="Folder holding suites/ and the generated files; relative to the current folder, so "
+                   "outside a checkout pass its leaderboards/ folder.")
 @options.offline
 @click.option("--skip-unavailable", is_flag=True,
               help="Skip a dataset whose data is absent (with a message) instead of failing.")

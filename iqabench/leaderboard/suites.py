@@ -3,6 +3,11 @@
 A dataset's root comes from its environment variable (``root_env``) when that is set, else from
 ``root``: a relative ``root`` is taken from the folder that holds ``leaderboards/``. Without either,
 the dataset card's default root is used. See ``leaderboards/suites/ci.toml``.
+
+Suites are looked for in one folder only, ``<out>/suites``: ``out`` is ``iqabench leaderboard --out``
+(default ``leaderboards``, relative to the current folder). A missing suite is a usage error that names
+that folder, what it holds, how to point ``--out`` elsewhere, and the source checkout's suites if
+iqabench runs from one.
 """
 
 from __future__ import annotations
@@ -52,8 +57,7 @@ def load_suite(out: Path, name: str) -> Suite:
     """Read ``<out>/suites/<name>.toml``; unknown keys and missing files are usage errors."""
     path = suite_path(out, name)
     if not path.is_file():
-        known = sorted(p.stem for p in path.parent.glob("*.toml"))
-        raise UsageError(f"no suite {name!r}: {path} does not exist. Suites here: {', '.join(known) or '(none)'}")
+        raise UsageError(_no_suite(Path(out), name, path))
     with open(path, "rb") as f:
         data = tomllib.load(f)
     _no_unknown(path, data, _SUITE_KEYS)
@@ -72,6 +76,37 @@ def load_suite(out: Path, name: str) -> Suite:
     if not datasets:
         raise UsageError(f"suite {path} names no [[datasets]]")
     return Suite(name=name, title=data.get("title", name), device=data.get("device", "cpu"), datasets=tuple(datasets))
+
+
+def _no_suite(out: Path, name: str, path: Path) -> str:
+    """Where suites were looked for (the one folder ``<out>/suites``), what is there, and how to point elsewhere."""
+    folder = path.parent.resolve()
+    if folder.is_dir():
+        known = sorted(p.stem for p in folder.glob("*.toml"))
+        there = f"Suites there: {', '.join(known)}." if known else "It holds no suite (*.toml)."
+    else:
+        there = "That folder does not exist."
+    relative = "" if out.is_absolute() else f", relative to the current folder {Path.cwd()}"
+    lines = [
+        f"no suite {name!r}: {path.resolve()} does not exist.",
+        (f"Suites are looked for in one folder only, <out>/suites/ ({folder}): "
+         f"--out is {str(out)!r}{relative}. {there}"),
+        (f"Point --out (out= in the Python API) at the folder that holds suites/, e.g. `iqabench leaderboard "
+         f"--suite {name} --out /path/to/iqabench/leaderboards`; the generated files are written there too."),
+    ]
+    checkout = _checkout_suites()
+    if checkout is not None and checkout != folder:
+        known = sorted(p.stem for p in checkout.glob("*.toml"))
+        run_there = f"run from {checkout.parents[1]}, or " if out == Path("leaderboards") else ""
+        lines.append(f"This installation's source checkout has suites in {checkout} ({', '.join(known) or 'none'}): "
+                     f"{run_there}pass --out {checkout.parent}.")
+    return "\n".join(lines)
+
+
+def _checkout_suites() -> Path | None:
+    """``leaderboards/suites`` of the source checkout iqabench runs from (an editable install), if there is one."""
+    folder = Path(__file__).resolve().parents[2] / "leaderboards" / "suites"
+    return folder if folder.is_dir() else None
 
 
 def _root(entry: dict, base: Path) -> Path | None:
