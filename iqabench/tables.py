@@ -3,7 +3,8 @@
 Every renderer (the console, markdown, CSV, HTML) draws a :class:`Table` and decides nothing about
 columns, order or precision. Rows are ranked by signed SRCC; each statistic is
 ``estimate [low, high]`` (its bootstrap interval); a dataset without groups has no grouped columns,
-one without labels only the counts.
+one without labels only the counts. :func:`dataset_record` holds the same rows as plain data for JSON,
+each number at full precision (formatted by the functions here, it gives the table's cell).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def dataset_table(results: DatasetResults, date: str | None = None, limit: int |
         pairs_header, pairs = [], []
     else:
         keys = statistic_keys(evaluation)
-        tied = evaluation.tied_with_best("srcc", ALPHA) if len(results.metrics) > 1 else set()
+        tied = _tied(results)
         header = ["metric", "better", *COUNTS, TOP, *(column_label(k) for k in keys)]
         rows = []
         for m in results.ranked():
@@ -109,8 +110,45 @@ def dataset_table(results: DatasetResults, date: str | None = None, limit: int |
                  notes(results), provenance(results, date, limit))
 
 
+def dataset_record(results: DatasetResults, date: str | None = None, limit: int | None = None) -> dict:
+    """The rows and pairs of :func:`dataset_table` as plain data (keys as the table's column labels),
+    with the notes and provenance; an undefined number is None."""
+    evaluation = results.evaluation
+    tied = _tied(results)
+    metrics = []
+    for m in results.ranked():
+        row = {"metric": m.name, "better": _better(m.lower_better), "scored": m.scored,
+               "missing": results.label_set.n_missing, "failed": m.failed}
+        if evaluation is not None:
+            intervals = evaluation.metric(m.name).intervals
+            row[TOP] = m.name in tied
+            row["statistics"] = {column_label(k): _numbers(intervals.get(k)) for k in statistic_keys(evaluation)}
+        metrics.append(row)
+    record = {"dataset": results.name, "title": results.card.title or results.name, "metrics": metrics}
+    if evaluation is not None:
+        record.update(level=evaluation.level, resamples=evaluation.resamples, seed=evaluation.seed,
+                      pairs=comparison_records(results))
+    return {**record, "notes": notes(results), "provenance": dict(provenance(results, date, limit))}
+
+
+def _tied(results: DatasetResults) -> set[str]:
+    """The metrics marked ``top``."""
+    if results.evaluation is None or len(results.metrics) < 2:
+        return set()
+    return results.evaluation.tied_with_best("srcc", ALPHA)
+
+
 def _better(lower_better: bool) -> str:
     return "lower" if lower_better else "higher"
+
+
+def _pairs(results: DatasetResults):
+    """(A, B, comparison, sign) for every two metrics, the better-ranked one as A; ``sign`` turns the
+    comparison's differences into A − B."""
+    order = [m.name for m in results.ranked()]
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            yield (a, b, *results.evaluation.comparison(a, b))
 
 
 def comparison_rows(results: DatasetResults) -> tuple[list[str], list[list[str]]]:
@@ -120,23 +158,48 @@ def comparison_rows(results: DatasetResults) -> tuple[list[str], list[list[str]]
     for key, test, _ in PAIRED:
         label = column_label(key)
         header += [f"Δ{label} (A − B)", f"p {label} (bootstrap)", f"p {label} ({test})"]
-    evaluation = results.evaluation
-    order = [m.name for m in results.ranked()]
+    resamples = results.evaluation.resamples
     rows = []
-    for i, a in enumerate(order):
-        for b in order[i + 1:]:
-            comparison, sign = evaluation.comparison(a, b)
-            row = [a, b, str(comparison.n)]
-            for key, _, attribute in PAIRED:
-                difference = comparison.differences.get(key)
-                test = getattr(comparison, attribute)
-                if difference is None:
-                    row += ["n/a"] * 3
-                    continue
-                row += [interval_cell(difference.interval.times(sign)),
-                        p_value(difference.p_value, evaluation.resamples), p_value(test.p_value) if test else "n/a"]
-            rows.append(row)
+    for a, b, comparison, sign in _pairs(results):
+        row = [a, b, str(comparison.n)]
+        for key, _, attribute in PAIRED:
+            difference = comparison.differences.get(key)
+            test = getattr(comparison, attribute)
+            if difference is None:
+                row += ["n/a"] * 3
+                continue
+            row += [interval_cell(difference.interval.times(sign)),
+                    p_value(difference.p_value, resamples), p_value(test.p_value) if test else "n/a"]
+        rows.append(row)
     return header, rows
+
+
+def comparison_records(results: DatasetResults) -> list[dict]:
+    """The rows of :func:`comparison_rows` as plain data: per statistic, the difference A − B with its
+    interval, the bootstrap p-value, and the parametric test with its p-value (None where undefined)."""
+    records = []
+    for a, b, comparison, sign in _pairs(results):
+        record = {"A": a, "B": b, "n": comparison.n}
+        for key, test_name, attribute in PAIRED:
+            difference = comparison.differences.get(key)
+            test = getattr(comparison, attribute) if difference is not None else None
+            record[column_label(key)] = {
+                "difference": _numbers(difference.interval.times(sign) if difference else None),
+                "p_bootstrap": _number(difference.p_value) if difference else None,
+                "test": test_name, "p_test": _number(test.p_value) if test else None}
+        records.append(record)
+    return records
+
+
+def _numbers(interval: "Interval | None") -> dict:
+    """An interval as ``{estimate, low, high}``."""
+    if interval is None:
+        return {"estimate": None, "low": None, "high": None}
+    return {"estimate": _number(interval.estimate), "low": _number(interval.low), "high": _number(interval.high)}
+
+
+def _number(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def notes(results: DatasetResults) -> list[str]:

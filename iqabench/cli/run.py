@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import options
-from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, draw, err, handles_errors, print_failures, say
+from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, handles_errors, print_failures, say
 
 
 @click.command(short_help="Score a dataset with metrics; print statistics.")
@@ -33,14 +33,15 @@ from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, draw, err, handle
 @click.option("--retry-failed", is_flag=True, help="Score again the images that failed in an earlier run.")
 @options.resamples
 @options.seed
+@options.output_format
 @handles_errors
 def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_path, offline, allow_missing,
-        limit, max_pixels, batch_pixels, retry_failed, resamples, seed) -> None:
+        limit, max_pixels, batch_pixels, retry_failed, resamples, seed, output_format) -> None:
     """Score a dataset with one or more metrics (only what the store lacks) and print each statistic
     with its bootstrap interval, and the pairwise comparisons of the metrics."""
     from .. import api, settings
     from ..runner import RunOptions
-    from ..tables import dataset_table
+    from .formats import show
 
     run_options = RunOptions(device=device, batch_size=batch_size, num_workers=workers, allow_missing=allow_missing,
                              limit=limit, max_pixels=max_pixels, retry_failed=retry_failed, batch_pixels=batch_pixels)
@@ -52,17 +53,27 @@ def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_
             progress.stop()
             say("interrupted: every batch scored so far is in the store; run again to resume.", error=True)
             sys.exit(EXIT_INTERRUPTED)
-    say(f"store: {result.store}")
+    aside = output_format != "table"  # stdout holds the document alone
+    say(f"store: {result.store}", error=aside)
     for s in result.summaries:
         say(f"{s.metric}: {s.scored} scored now, {s.stored} stored, {s.missing} missing, {s.failed} failed"
-            + (f" ({s.device}, {s.seconds:.1f} s)" if s.run_id is not None else ""))
-    draw(dataset_table(result.results))
+            + (f" ({s.device}, {s.seconds:.1f} s)" if s.run_id is not None else ""), error=aside)
+    show(result.results, output_format,
+         {"store": str(result.store), "runs": [_run_record(s) for s in result.summaries]})
     for s in result.summaries:
         if s.missing:
             say(f"{s.metric}: {s.missing} image(s) missing from {s.dataset} (first: {', '.join(s.missing_ids[:5])})",
                 error=True)
         print_failures(s.metric, s.dataset, s.failures, result.store)
     sys.exit(EXIT_FAILURES if any(s.failed for s in result.summaries) else EXIT_OK)
+
+
+def _run_record(summary) -> dict:
+    """What one metric's run did, for JSON."""
+    ran = summary.run_id is not None
+    return {"metric": summary.metric, "scored_now": summary.scored, "stored": summary.stored,
+            "missing": summary.missing, "failed": summary.failed, "device": summary.device if ran else None,
+            "seconds": summary.seconds if ran else None}
 
 
 def _progress():
