@@ -119,10 +119,11 @@ def check_compatible(metric: Metric, dataset: Dataset, options: RunOptions) -> N
             f"{dataset.name!r} are missing under {dataset.root} (first: {first}). Complete the download, "
             "or pass --allow-missing to score the images that are present (the summary records how many were missing)."
         )
-    if metric.kind == "FR" and dataset.card.kind != "FR":
+    if metric.kind == "FR" and not all(s.ref_path is not None for s in (*dataset.samples, *dataset.missing)):
         raise UsageError(
-            f"{metric.name} is a full-reference metric and dataset {dataset.name!r} has no reference images; "
-            "choose a no-reference metric or a full-reference dataset"
+            f"{metric.name} is a full-reference metric and dataset {dataset.name!r} has no reference images"
+            + (" (its label file names none)" if dataset.card.kind != "NR" else "")
+            + "; choose a no-reference metric or a full-reference dataset"
         )
 
 
