@@ -54,6 +54,11 @@ class Refused(NamedTuple):
     reference: bool = False
 
 
+#: what a card's ``kind`` may be, as listings show it: NR (images with labels), FR (images with their
+#: references too), or either, as the label file that is read says.
+CARD_KINDS = {"NR": "NR", "FR": "FR", "NR/FR": "NR or FR (from the label file)"}
+
+
 @dataclass(frozen=True)
 class DatasetCard:
     """What a TOML card in ``datasets/`` says about one dataset."""
@@ -61,6 +66,7 @@ class DatasetCard:
     name: str
     format: str
     title: str = ""
+    #: one of :data:`CARD_KINDS`.
     kind: str = "NR"
     label_file: str | None = None
     mos_range: tuple[float, float] | None = None
@@ -84,10 +90,17 @@ class DatasetCard:
             raise DatasetError(f"dataset card {path}: unknown keys {unknown}; known keys are {sorted(known)}")
         if "mos_range" in data:
             data["mos_range"] = tuple(float(v) for v in data["mos_range"])
+        if data.get("kind", "NR") not in CARD_KINDS:
+            raise DatasetError(f"dataset card {path}: kind {data['kind']!r} is not one of {', '.join(CARD_KINDS)}")
         try:
             return cls(**data)
         except TypeError as exc:
             raise DatasetError(f"dataset card {path}: {exc}") from None
+
+    @property
+    def kind_text(self) -> str:
+        """The kind in words: ``"NR or FR (from the label file)"`` for ``NR/FR``."""
+        return CARD_KINDS.get(self.kind, self.kind)
 
     def default_root(self) -> Path:
         """``$IQABENCH_DATA/<name>`` when set, else ``~/.cache/iqabench/data/<name>``."""

@@ -20,16 +20,43 @@ if TYPE_CHECKING:
     import torch
 
 Kind = Literal["NR", "FR"]
+#: present: its weight files are here and pass their hash check (or it needs none); download: it downloads
+#: them on first use; unavailable: it cannot run here.
+State = Literal["present", "download", "unavailable"]
 #: the weights hash of a metric that uses no weight file.
 NO_WEIGHTS = "none"
 
 
 @dataclass(frozen=True)
 class Availability:
-    """Whether a metric can run here, and if not, what is missing."""
+    """Whether a metric can run here: its :data:`State` and, in ``reason``, the detail (where its files are,
+    what it downloads from where, or why it cannot run and what to do).
+
+    ``ok`` is true when it can run, now or after a download. Built with ``ok`` alone, the state is
+    ``present`` or ``unavailable``; :meth:`download` makes the third."""
 
     ok: bool
     reason: str = ""
+    state: State | None = None
+
+    def __post_init__(self) -> None:
+        state = self.state or ("present" if self.ok else "unavailable")
+        if state not in ("present", "download", "unavailable") or (state != "unavailable") != self.ok:
+            raise ValueError(f"Availability(ok={self.ok}, state={self.state!r}): state must be present or download "
+                             "when ok, unavailable when not")
+        object.__setattr__(self, "state", state)
+
+    @classmethod
+    def present(cls, detail: str = "") -> "Availability":
+        return cls(True, detail, "present")
+
+    @classmethod
+    def download(cls, detail: str) -> "Availability":
+        return cls(True, detail, "download")
+
+    @classmethod
+    def unavailable(cls, reason: str) -> "Availability":
+        return cls(False, reason, "unavailable")
 
 
 @dataclass(frozen=True)
@@ -111,8 +138,9 @@ class Metric:
 
     # -- life cycle -----------------------------------------------------------------------
     def availability(self) -> Availability:
-        """Cheap check, without loading anything large: can :meth:`load` succeed here?"""
-        return Availability(True)
+        """Cheap check, without loading anything large and without downloading: can :meth:`load` succeed here,
+        with the files that are here (present) or after downloading them (download)?"""
+        return Availability.present()
 
     def load(self, device: "torch.device") -> None:
         """Load weights and move to ``device``. Raise :class:`iqabench.errors.WeightsError` if absent."""

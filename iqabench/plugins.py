@@ -12,6 +12,7 @@ belongs to a namespace: listings show it only when asked.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import traceback
@@ -31,6 +32,9 @@ ENTRY_POINT_GROUP = "iqabench"
 #: plugin name -> module of the plugins that ship with iqabench.
 BUILTIN_PLUGINS = {"datasets": "iqabench_datasets.plugin", "pyiqa": "iqabench_pyiqa.plugin",
                    "effres": "iqabench_effres.plugin"}
+#: what each built-in plugin registers, for the message of an IQABENCH_PLUGINS that leaves it out.
+BUILTIN_PROVIDES = {"datasets": "every dataset, default included", "pyiqa": "niqe, brisque, musiq, pyiqa:<name>",
+                    "effres": "the effres metrics and trainer"}
 #: hook name -> what it registers.
 REGISTERS = {"register_metrics": "metric", "register_datasets": "dataset", "register_trainers": "trainer"}
 #: what each kind of registered thing must be an instance of.
@@ -100,12 +104,37 @@ def listed_names(known) -> tuple[list[str], dict[str, int]]:
     return plain, namespaces
 
 
+def close_names(name: str, known) -> list[str]:
+    """Up to three known names like ``name``, best first: misspelt (``nique`` -> ``niqe``), cut short
+    (``tid`` -> ``tid2013``), or with a namespace given or left out (``ssim`` -> ``pyiqa:ssim``,
+    ``pyiqa:niqe`` -> ``niqe``; such a match counts a little less than one as written)."""
+    def likeness(a: str, b: str) -> float:
+        prefix = 0.8 if len(a) >= 3 and b.startswith(a) else 0.0
+        return max(prefix, difflib.SequenceMatcher(None, a, b).ratio())
+
+    def split(text: str) -> tuple[str | None, str]:
+        text = text.lower()
+        return namespace_of(text), text.partition(":")[2] or text
+
+    space, wanted = split(name)
+    ratios = {}
+    for candidate in known:
+        candidate_space, plain = split(candidate)
+        ratio = likeness(wanted, plain) * (1.0 if candidate_space == space else 0.95)
+        if ratio >= 0.75:
+            ratios[candidate] = ratio
+    return sorted(ratios, key=lambda candidate: (-ratios[candidate], candidate))[:3]
+
+
 def _unknown(what: str, name: str, known: dict, broken: list[BrokenPlugin], left_out: str = "") -> str:
     plain, namespaces = listed_names(known)
     message = f"Unknown {what} {name!r}. Known {what}s: {', '.join(plain) or '(none)'}"
     for namespace, count in namespaces.items():
         message += f" and {count} more as {namespace}:<name> (iqabench list {what}s --all)"
     message += "."
+    close = [repr(candidate) for candidate in close_names(name, known)]
+    if close:
+        message += f" Did you mean {' or '.join([', '.join(close[:-1]), close[-1]] if close[1:] else close)}?"
     if broken:
         message += " Plugins that failed to load: " + "; ".join(f"{b.name} ({b.error})" for b in broken)
     if left_out:
@@ -130,6 +159,13 @@ def _left_out_note(only: set[str] | None, disabled: set[str], available: list[st
     note = "; ".join(parts) + "."
     if skipped:
         note += f" Left out: {', '.join(skipped)}."
+    built_in = [name for name in skipped if name in BUILTIN_PLUGINS and only is not None and name not in only]
+    if built_in:
+        named = [name for name in os.environ.get(settings.PLUGINS_ENV, "").split(",") if name.strip() in available]
+        keep = ",".join(dict.fromkeys(name.strip() for name in named + built_in))
+        provides = "; ".join(f"{name}: {BUILTIN_PROVIDES[name]}" for name in built_in)
+        note += (f" The built-in plugins are left out too unless named ({provides}); to keep them, name them as "
+                 f"well: {settings.PLUGINS_ENV}={keep} (or only those you need).")
     return (f"{note} Installed plugins: {', '.join(available) or '(none)'}. To load the one you need, unset the "
             "variable or change it.")
 

@@ -12,7 +12,7 @@ from dataset_fixtures import (
 )
 from iqabench_datasets import plugin
 
-from iqabench.dataset import Dataset, open_dataset
+from iqabench.dataset import CARD_KINDS, Dataset, open_dataset
 from iqabench.errors import DatasetError
 from iqabench.plugins import PluginManager
 
@@ -46,7 +46,7 @@ def test_one_dataset_per_card(registry):
 def test_card_is_complete(registry, name):
     card = registry.dataset(name).card
     assert card.name == name and card.title and card.layout.strip() and card.licence
-    assert card.kind in ("NR", "FR")
+    assert card.kind in CARD_KINDS
     if name not in ("faces", "folder", "metainfo"):
         assert card.mos_range is not None and card.expected_images and card.citation and card.homepage
 

@@ -198,7 +198,8 @@ def test_unknown_metric_names_the_known_ones_and_the_broken_plugins(iqabench_plu
     with pytest.raises(UsageError) as raised:
         registry.metric("brightnes")
     assert str(raised.value) == (
-        "Unknown metric 'brightnes'. Known metrics: brightness, contrast. Plugins that failed to load: "
+        "Unknown metric 'brightnes'. Known metrics: brightness, contrast. Did you mean 'brightness'? "
+        "Plugins that failed to load: "
         "bad (RuntimeError: weights index is corrupt)"
     )
 

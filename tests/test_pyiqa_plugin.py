@@ -250,8 +250,9 @@ def test_musiq_without_weights_offline_refuses_and_says_where(registry):
     metric = fresh(registry, "musiq")
     file_name = "musiq_koniq_ckpt-e95806b9.pth"
     availability = metric.availability()
-    assert not availability.ok
-    assert "weights missing" in availability.reason and file_name in availability.reason
+    assert not availability.ok and availability.state == "unavailable"
+    assert "is missing and downloads are off" in availability.reason
+    assert WEIGHTS_URL.format(file_name) in availability.reason
     with pytest.raises(WeightsError) as info:
         metric.load(torch.device("cpu"))
     message = str(info.value)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from . import options
 from .console import err, handles_errors, out, say
+
+#: each availability state, as the listing names it.
+STATES = {"present": "present", "download": "download on first use", "unavailable": "unavailable"}
 
 
 @click.group(name="list", short_help="List the metrics or datasets that plugins provide.")
@@ -14,28 +18,64 @@ def list_() -> None:
 
 @list_.command(name="metrics", short_help="Metrics: kind, direction, range, availability.")
 @click.option("--all", "show_all", is_flag=True, help="Also list every metric of a namespace (<namespace>:<name>).")
+@options.offline
+@options.output_format
 @handles_errors
-def list_metrics(show_all: bool) -> None:
-    """Metrics, with kind, direction, range and whether they can run here."""
-    from rich.table import Table
-
+def list_metrics(show_all: bool, offline: bool | None, output_format: str) -> None:
+    """Metrics, with kind, direction, range and whether they can run here: present (their weight files are
+    here and pass their hash check, or they need none), download (on first use, from where it says) or
+    unavailable (and why). Nothing is downloaded."""
+    from .. import settings
     from ..plugins import listed_names, load_registry, namespace_of
 
     registry = load_registry()
-    table = Table("metric", "kind", "better", "range", "plugin", "available here")
-    for name in sorted(registry.metrics):
-        if namespace_of(name) is not None and not show_all:
-            continue
-        metric = registry.metrics[name]
-        lo, hi = metric.score_range
-        availability = metric.availability()
-        table.add_row(name, metric.kind, "lower" if metric.lower_better else "higher", f"{_bound(lo)} – {_bound(hi)}",
-                      registry.owners[("metric", name)], "yes" if availability.ok else f"no: {availability.reason}")
-    out.print(table, markup=False)
-    if not show_all:
-        for namespace, count in listed_names(registry.metrics)[1].items():
-            say(f"… and {count} more as {namespace}:<name> (iqabench list metrics --all)")
+    names = [name for name in sorted(registry.metrics) if show_all or namespace_of(name) is None]
+    with settings.overrides(offline=offline):
+        rows = [_metric_row(registry, name) for name in names]
+    if output_format != "table":
+        _print_records(rows, output_format)
+    else:
+        _print_metrics(rows)
+        if not show_all:
+            for namespace, count in listed_names(registry.metrics)[1].items():
+                say(f"… and {count} more as {namespace}:<name> (iqabench list metrics --all)")
     print_broken(registry)
+
+
+def _metric_row(registry, name: str) -> dict:
+    metric = registry.metrics[name]
+    availability = metric.availability()
+    low, high = metric.score_range
+    return {"metric": name, "kind": metric.kind, "better": "lower" if metric.lower_better else "higher",
+            "low": low, "high": high, "plugin": registry.owners[("metric", name)],
+            "availability": availability.state, "detail": availability.reason}
+
+
+def _print_metrics(rows: list[dict]) -> None:
+    """A narrow table (a metric's name is never cut), then the detail of each state: where the files are,
+    what is downloaded from where, why a metric cannot run; metrics with the same detail share a line."""
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("metric", no_wrap=True)
+    for header in ("kind", "better", "range", "plugin", "availability"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(row["metric"], row["kind"], row["better"], f"{_bound(row['low'])} – {_bound(row['high'])}",
+                      row["plugin"], row["availability"])
+    out.print(table, markup=False)
+    for state, heading in STATES.items():
+        groups: dict[str, list[str]] = {}
+        for row in rows:
+            if row["availability"] == state and row["detail"]:
+                groups.setdefault(row["detail"], []).append(row["metric"])
+        if groups:
+            say(f"{heading.capitalize()}:")
+        for detail, names in groups.items():
+            first, *rest = detail.splitlines()
+            say(f"  {', '.join(names)}: {first}")
+            for line in rest:
+                say(f"    {line}")
 
 
 @list_.command(name="datasets", short_help="Datasets: title, kind, default root, whether present.")
@@ -51,10 +91,34 @@ def list_datasets() -> None:
     for name in sorted(registry.datasets):
         card = registry.datasets[name].card
         root = card.default_root()
-        table.add_row(name, card.title, card.kind, str(card.expected_images or "–"), str(root),
+        table.add_row(name, card.title, card.kind_text, str(card.expected_images or "–"), str(root),
                       "yes" if root.exists() else "no")
     out.print(table, markup=False)
     print_broken(registry)
+
+
+def _print_records(rows: list[dict], output_format: str) -> None:
+    """``rows`` (dicts with the same keys) as JSON, CSV or a Markdown table, whole, on stdout."""
+    import csv
+    import io
+    import json
+
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        def cell(value) -> str:
+            return "" if value is None else " ".join(str(value).split()).replace("|", "\\|")
+
+        keys = list(rows[0]) if rows else []
+        click.echo("| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
+        for row in rows:
+            click.echo("| " + " | ".join(cell(row[key]) for key in keys) + " |")
 
 
 def _bound(value) -> str:

@@ -52,6 +52,8 @@ class Fetches:
         self.offline = offline
         self.pinned = dict(pinned or {})
         self.files: dict[str, str] = {}
+        #: where each of :attr:`files` is.
+        self.paths: dict[str, Path] = {}
         #: the files a loader has read so far (torch.load, scipy.io.loadmat), in order.
         self.loaded: list[pins.Verified] = []
         self._verified: dict[str, pins.Verified] = {}
@@ -70,6 +72,7 @@ class Fetches:
             self.failed(exc)
             raise
         self.files[file_name] = verified.sha256
+        self.paths[file_name] = verified.path
         self._verified[os.path.realpath(verified.path)] = verified
         return verified.path
 
@@ -211,6 +214,7 @@ def _route_hf(fetches: Fetches, original: Callable) -> Callable:
             fetches.failed(WeightsError(message), required=False)
             raise
         fetches.files[name] = file_sha256(path)
+        fetches.paths[name] = Path(path)
         return path
 
     return hf_hub_download

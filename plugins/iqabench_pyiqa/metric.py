@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from iqabench import pins, weights
+from iqabench import weights
 from iqabench.errors import ImageError, IqabenchError, UsageError, WeightsError
 from iqabench.metric import Availability, Metric, check_score
 
-from .catalog import (MIN_SIZES, NAMED, NEEDS_TEXTURE, ONE_AT_A_TIME, PINNED_SHA256, WEIGHT_FREE, WEIGHTS_URL,
-                      unsupported)
-from .configs import INSTALL_HINT, default_configs, parse_score_range, pyiqa_version
+from . import loaded
+from .availability import availability_of
+from .catalog import MIN_SIZES, NAMED, NEEDS_TEXTURE, ONE_AT_A_TIME, PINNED_SHA256, WEIGHT_FREE, unsupported
+from .configs import INSTALL_HINT, parse_score_range, pyiqa_version
 from .fetch import PYIQA_SUBDIR, Fetches, routed_fetches
 
 if TYPE_CHECKING:
@@ -60,27 +61,7 @@ class PyiqaMetric(Metric):
         return None if None in found.values() else found
 
     def availability(self) -> Availability:
-        if self.unsupported:
-            return Availability(False, self.unsupported)
-        if default_configs() is None:
-            return Availability(False, f"needs pyiqa, which is not installed: {INSTALL_HINT}")
-        if self.weight_file_names is None:
-            return Availability(True, "weight files are known only when it loads")
-        missing = [name for name in self.weight_file_names if weights.find(name, PYIQA_SUBDIR) is None]
-        if not missing:
-            try:  # hashes only; the authoritative check is where pyiqa fetches the file (fetch.py)
-                pins.verify_declared(self, {name: WEIGHTS_URL.format(name) for name in self.weight_file_names})
-            except WeightsError as exc:
-                return Availability(False, " ".join(str(exc).splitlines()))
-            return Availability(True)
-        if weights.is_offline():
-            urls = " ".join(WEIGHTS_URL.format(name) for name in missing)
-            return Availability(
-                False,
-                f"weights missing: {', '.join(missing)}; download {urls} into {weights.cache_dir(PYIQA_SUBDIR)} "
-                f"or $IQABENCH_WEIGHTS_DIR/{PYIQA_SUBDIR}",
-            )
-        return Availability(True, f"downloads {', '.join(missing)} when it loads")
+        return availability_of(self)
 
     def load(self, device: "torch.device") -> None:
         """Build the pyiqa model on ``device``; every weight file it fetches goes through iqabench.weights
@@ -112,6 +93,8 @@ class PyiqaMetric(Metric):
                 ) from exc
             raise
         fetches.raise_if_missing()
+        if self.weight_file_names is None:
+            loaded.record(self.name, fetches.paths, fetches.files)
         self.weights = dict(fetches.files)
         self._model = model
         self._device = torch.device(device)
