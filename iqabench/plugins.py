@@ -31,10 +31,10 @@ from .trainer import Trainer
 ENTRY_POINT_GROUP = "iqabench"
 #: plugin name -> module of the plugins that ship with iqabench.
 BUILTIN_PLUGINS = {"datasets": "iqabench_datasets.plugin", "pyiqa": "iqabench_pyiqa.plugin",
-                   "effres": "iqabench_effres.plugin"}
+                   "effres": "iqabench_effres.plugin", "msfr": "iqabench_msfr.plugin"}
 #: what each built-in plugin registers, for the message of an IQABENCH_PLUGINS that leaves it out.
 BUILTIN_PROVIDES = {"datasets": "every dataset, default included", "pyiqa": "niqe, brisque, musiq, pyiqa:<name>",
-                    "effres": "the effres metrics and trainer"}
+                    "effres": "the effres metrics and trainer", "msfr": "the msfr metric and trainer"}
 #: hook name -> what it registers.
 REGISTERS = {"register_metrics": "metric", "register_datasets": "dataset", "register_trainers": "trainer"}
 #: what each kind of registered thing must be an instance of.
