@@ -1,0 +1,109 @@
+"""The ``gada`` metric (no-reference, higher is better): the discriminator's trunk and evaluator from a
+trained checkpoint (:mod:`.checkpoint`), scoring an image by the test protocol of §4.2: the mean of the
+evaluator over 30 random crops, drawn with a fixed seed so that an image always gets the same score.
+``gada-direct`` is the same with the checkpoint of the paper's direct baseline (§4.3): no generative
+augmentation, so the two can be compared on the same images (paired)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Sequence
+
+import numpy as np
+
+from iqabench import weights
+from iqabench.hashing import file_sha256
+from iqabench.metric import Availability, Metric
+
+from . import checkpoint
+
+if TYPE_CHECKING:
+    import torch
+
+#: test protocol, §4.2: 30 random crops per image, averaged.
+CROPS = 30
+SEED = 0
+
+
+class Gada(Metric):
+    """Quality predicted by GADA's evaluator (Bongini et al. 2019), on about [0, 1]."""
+
+    name: ClassVar[str] = "gada"
+    kind = "NR"
+    lower_better = False
+    channels = 3
+    batch_size = 8
+    #: the shipped checkpoint's crop; a smaller image is a per-image failure.
+    min_size = 64
+    version = "1"
+    description = "GADA (Bongini et al. 2019): AC-GAN data augmentation, evaluator over 30 random crops"
+    #: a checkpoint of the user's own (``iqabench train gada --out gada.pt``) in the weights folder wins.
+    user_checkpoint: ClassVar[tuple[str, str]] = ("gada.pt", "gada")
+    shipped: ClassVar[Path] = checkpoint.SHIPPED
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._model = None
+        self._crop = self.min_size
+        self._device = None
+
+    @classmethod
+    def checkpoint_path(cls) -> Path:
+        return weights.find(*cls.user_checkpoint) or cls.shipped
+
+    def config(self) -> dict:
+        return {**super().config(), "crops": CROPS, "seed": SEED}
+
+    def weight_files(self) -> dict[str, Path]:
+        return {"checkpoint": self.checkpoint_path()}
+
+    def availability(self) -> Availability:
+        """Present when the checkpoint is here with the sha256 its manifest pins (the shipped one is); never downloads."""
+        path = self.checkpoint_path()
+        if not path.is_file():
+            return Availability.unavailable(f"no GADA checkpoint at {path}: train one with `iqabench train gada`")
+        pinned = checkpoint.pinned_sha256(path)
+        if pinned is not None and file_sha256(path) != pinned:
+            return Availability.unavailable(f"GADA checkpoint {path} does not have the sha256 its manifest pins "
+                                            f"({pinned}); reinstall iqabench or retrain")
+        return Availability.present(f"{path} ({'sha256 pinned' if pinned else 'no manifest pins its sha256'})")
+
+    def load(self, device: "torch.device") -> None:
+        from .model import Evaluator, inference_state
+
+        path = self.checkpoint_path()
+        payload = checkpoint.load(path, checkpoint.pinned_sha256(path))
+        settings = payload["config"]["settings"]
+        model = Evaluator(settings["width"])
+        model.load_state_dict({name: value.float() for name, value in inference_state(payload["discriminator"]).items()})
+        self._model = model.to(device).eval()
+        self._crop = int(settings["crop"])
+        self._device = device
+        self.weights = dict(self.identity().weights or {})
+
+    @property
+    def crop(self) -> int:
+        """The crop size of the loaded checkpoint."""
+        return self._crop
+
+    def score_pixels(self, pixels: np.ndarray) -> float:
+        """The score of one RGB uint8 (H, W, 3) image."""
+        from .train import crop_scores
+
+        return crop_scores(self._model, pixels, self._crop, CROPS, SEED, self._device)
+
+    def score_batch(self, images: Sequence["torch.Tensor"], refs=None) -> Sequence[float]:
+        return [self.score_pixels(np.ascontiguousarray(
+            (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy())) for image in images]
+
+
+class GadaDirect(Gada):
+    name = "gada-direct"
+    description = "GADA's direct baseline (Bongini et al. 2019, §4.3): the same network without generative augmentation"
+    user_checkpoint = ("gada-direct.pt", "gada")
+    shipped = checkpoint.SHIPPED_DIRECT
+
+
+METRICS = (Gada, GadaDirect)
+
+__all__ = ["CROPS", "Gada", "GadaDirect", "METRICS", "SEED"]
