@@ -168,8 +168,8 @@ def test_list_metrics_shows_every_name_whole(scored, columns):
 
 
 def test_a_path_in_a_message_is_never_wrapped(tmp_path):
-    """A narrow log: the error names the store's path on one line, to be copied."""
-    store = tmp_path / ("a-folder-with-a-long-name-" * 3) / "scores.sqlite"
-    result = cli("stats", "-d", "default", "--store", str(store), env=dict(os.environ), columns=40)
+    """A log (stderr a pipe): the error names a store path longer than any width on one line, to be copied."""
+    store = tmp_path / ("a-folder-with-a-long-name-" * 9) / "scores.sqlite"
+    result = cli("stats", "-d", "default", "--store", str(store), env=dict(os.environ))
     assert result.returncode == 2
     assert any(str(store) in line for line in result.stderr.splitlines()), result.stderr
