@@ -187,7 +187,8 @@ def test_musiq_refuses_to_run_without_its_weights(tmp_path):
     pytest.importorskip("pyiqa")
     env = {"IQABENCH_WEIGHTS_DIR": str(tmp_path / "no-weights"), "TORCH_HOME": str(tmp_path / "torch")}
     listing = iqabench_cli("list", "metrics", env=env, tmp_path=tmp_path)
-    assert "musiq_koniq_ckpt-e95806b9.pth" in " ".join(table_row(listing.stdout, "musiq"))
+    assert table_row(listing.stdout, "musiq")[-1] == "unavailable"
+    assert "musiq: Weight file 'musiq_koniq_ckpt-e95806b9.pth' is missing" in listing.stdout
     result = iqabench_cli("run", "-m", "musiq", "-d", "default", "--store", str(tmp_path / "s.sqlite"),
                           env=env, tmp_path=tmp_path)
     assert result.returncode == 3
