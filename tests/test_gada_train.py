@@ -70,6 +70,7 @@ def test_networks_have_the_papers_shape():
     convolutions = [m for m in discriminator.trunk if isinstance(m, torch.nn.Sequential)]
     assert [c[0].out_channels for c in convolutions] == [64, 128, 128]
     assert discriminator.trunk[3].out_channels == 1024 and discriminator.trunk[3].kernel_size == (1, 1)
+    assert isinstance(discriminator.trunk[4], torch.nn.BatchNorm2d)
     assert discriminator.source.out_features == 1
     assert [l.out_features for l in discriminator.classifier if isinstance(l, torch.nn.Linear)] == [128, 4]
     assert [l.out_features for l in discriminator.evaluator if isinstance(l, torch.nn.Linear)] == [128, 1]
@@ -132,7 +133,8 @@ def _labelled(pairs: FullReferenceSet) -> LabelledSet:
 
 
 def _parameters(module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {name: value.detach().clone() for name, value in module.named_parameters()}
+    """Parameters and buffers (batch normalisation's running statistics)."""
+    return {name: value.detach().clone() for name, value in [*module.named_parameters(), *module.named_buffers()]}
 
 
 @pytest.mark.parametrize("augment", [True, False])
@@ -158,8 +160,10 @@ def test_each_phase_freezes_what_the_paper_says(pairs, phase, augment):
         if name in trainable:
             assert flags == {True}, name
             assert changed, f"phase {phase}: {name} should train"
+            assert all(m.training for m in part.modules()), name
         else:
             assert flags == {False}, name
+            assert not any(m.training for m in part.modules()), name  # running statistics frozen too
             assert not changed, f"phase {phase}: frozen {name} changed"
             assert all(p.grad is None for p in part.parameters()), name
 

@@ -12,8 +12,12 @@ Assessment", ICIAP 2019, §3.3 and Fig. 2).
 
 What the paper leaves open and is chosen here (each is recorded in the checkpoint's config):
 
-* kernels 4×4 with stride 2 and LeakyReLU(0.2), as in pix2pix (ref. [5]); no normalisation layers, so the
-  evaluator scores a crop the same in training and at test time;
+* kernels 4×4 with stride 2, LeakyReLU(0.2) and batch normalisation after every convolution but the first
+  (and on the decoder's hidden layers), as in pix2pix (ref. [5]). Measured here: without it the pooled features
+  of the discriminator barely vary at the start, and in 150 steps of the direct recipe its classifier stayed at
+  chance (cross-entropy 1.75 of ln 6 = 1.79) and its evaluator reached a validation SRCC of 0.18; with it,
+  1.50 and 0.67. At test time the evaluator runs in eval mode (running statistics), so a crop's score does not
+  depend on the other crops of the batch;
 * the 1024 maps are reduced to a 1024-vector by global average pooling before the fully-connected heads
   (a fully-connected layer on the raw 16×16×1024 maps of a 128-pixel crop would hold 33.5 M weights per
   head; the paper calls the network "very shallow" and modestly sized);
@@ -39,8 +43,11 @@ NOISE = 64
 EMBEDDING = 16
 
 
-def _down(inputs: int, outputs: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(inputs, outputs, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True))
+def _down(inputs: int, outputs: int, norm: bool = True) -> nn.Sequential:
+    layers = [nn.Conv2d(inputs, outputs, 4, stride=2, padding=1)]
+    if norm:
+        layers.append(nn.BatchNorm2d(outputs))
+    return nn.Sequential(*layers, nn.LeakyReLU(0.2, inplace=True))
 
 
 def maps(width: float) -> tuple[int, int, int, int]:
@@ -50,7 +57,8 @@ def maps(width: float) -> tuple[int, int, int, int]:
 
 def _trunk(width: float) -> nn.Sequential:
     a, b, c, shared = maps(width)
-    return nn.Sequential(_down(3, a), _down(a, b), _down(b, c), nn.Conv2d(c, shared, 1), nn.LeakyReLU(0.2, inplace=True),
+    return nn.Sequential(_down(3, a, norm=False), _down(a, b), _down(b, c), nn.Conv2d(c, shared, 1),
+                         nn.BatchNorm2d(shared), nn.LeakyReLU(0.2, inplace=True),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
 
@@ -60,7 +68,7 @@ def _head(inputs: int, outputs: int) -> nn.Sequential:
 
 def _up(inputs: int, outputs: int, last: bool = False) -> nn.Module:
     layer = nn.ConvTranspose2d(inputs, outputs, 4, stride=2, padding=1)
-    return layer if last else nn.Sequential(layer, nn.ReLU(inplace=True))
+    return layer if last else nn.Sequential(layer, nn.BatchNorm2d(outputs), nn.ReLU(inplace=True))
 
 
 class Generator(nn.Module):
@@ -72,7 +80,7 @@ class Generator(nn.Module):
         super().__init__()
         self.noise_size = noise
         a, b, c, _ = maps(width)
-        self.enc1, self.enc2, self.enc3 = _down(3, a), _down(a, b), _down(b, c)
+        self.enc1, self.enc2, self.enc3 = _down(3, a, norm=False), _down(a, b), _down(b, c)
         self.class_embedding = nn.Embedding(classes, embedding)
         self.quality_embedding = nn.Linear(1, embedding)
         self.dec3 = _up(c + noise + 2 * embedding, b)

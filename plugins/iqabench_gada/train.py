@@ -155,11 +155,13 @@ def discriminator_loss(d: Discriminator, real: torch.Tensor, classes: torch.Tens
         terms["class"] = F.cross_entropy(class_logits, classes)
         terms["quality"] = F.mse_loss(predicted, quality)
     else:
-        source_real, class_real, quality_real = d(real)
-        source_fake, class_fake, quality_fake = d(fake)
-        terms["source"] = source_loss(source_real, True) + source_loss(source_fake, False)
-        terms["class"] = F.cross_entropy(class_real, classes) + F.cross_entropy(class_fake, fake_classes)
-        terms["quality"] = F.mse_loss(quality_real, quality) + F.mse_loss(quality_fake, fake_quality)
+        # one forward pass over both, so that batch normalisation sees one batch and its statistics cannot
+        # tell real from fake
+        n = len(real)
+        source, class_logits, predicted = d(torch.cat([real, fake]))
+        terms["source"] = source_loss(source[:n], True) + source_loss(source[n:], False)
+        terms["class"] = F.cross_entropy(class_logits[:n], classes) + F.cross_entropy(class_logits[n:], fake_classes)
+        terms["quality"] = F.mse_loss(predicted[:n], quality) + F.mse_loss(predicted[n:], fake_quality)
     terms["total"] = sum(terms.values())
     return terms
 
