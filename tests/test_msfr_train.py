@@ -80,7 +80,7 @@ def _loss_on(model, batch):
 
 
 def test_a_few_training_steps_lower_the_loss_and_the_checkpoint_round_trips(tiny, tmp_path):
-    settings = TrainSettings(variant="concat", batch=16, epochs=2, learning_rate=1e-2)
+    settings = TrainSettings(variant="concat", batch=16, epochs=2)  # the paper's SGD, 1e-3
     rows, _ = read_rows(label_file(tiny))
     training = load_split(tiny, rows, "train", (0.0, 1.0))
     batch = assemble(training, np.concatenate(epoch_batches(training, 0, settings)))
@@ -93,7 +93,7 @@ def test_a_few_training_steps_lower_the_loss_and_the_checkpoint_round_trips(tiny
     payload = train(settings, tiny, out, device=CPU, progress=lambda state, _: seen.append(state["loss"]))
     steps = len(seen)
     assert steps == payload["progress"]["steps"] >= 4
-    assert _loss_on(checkpoint.build(checkpoint.load(out)).train(), batch) < 0.9 * loss_before
+    assert _loss_on(checkpoint.build(checkpoint.load(out)).train(), batch) < 0.7 * loss_before
     history = payload["history"]
     assert [h["epoch"] for h in history] == [1, 2] and history[-1]["images"] == 9
     assert all(-1 <= h["srcc"] <= 1 for h in history)
@@ -133,10 +133,13 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_ends_where_an_uninterru
         assert torch.allclose(resumed["model"][name].float(), value.float(), atol=1e-5), name
 
 
-def test_a_run_on_another_label_file_is_refused(tiny, tmp_path):
+def test_a_run_stopped_by_time_is_evaluated_and_another_label_file_is_refused(tiny, tmp_path):
     settings = TrainSettings(variant="distorted", batch=16, epochs=1)
     out = tmp_path / "msfr.pt"
-    train(settings, tiny, out, device=CPU, minutes=0, hash_images=False)
+    stopped = train(settings, tiny, out, device=CPU, minutes=0, hash_images=False)
+    # stopped by time mid-epoch: the saved weights are evaluated too, flagged as partial
+    assert stopped["history"][-1]["partial"] and stopped["history"][-1]["steps"] == 1
+    assert stopped["history"][-1]["images"] == 9
     other = tiny_fr_set(tmp_path / "other", size=160, levels=(2, 3))
     with pytest.raises(ValueError, match="another label file"):
         train(settings, other, out, device=CPU, hash_images=False)
@@ -153,8 +156,9 @@ def test_the_shipped_copy_is_compact_pinned_and_close(tmp_path):
     assert manifest["bytes"] < 25 * 2**20 < 2 * sum(v.numel() for v in model.state_dict().values())
     loaded = checkpoint.load(shipped, manifest["sha256"])
     assert "optimizer" not in loaded
-    assert loaded["model"]["head.0.weight.int8"].dtype == torch.int8
-    assert loaded["model"]["head.2.weight"].dtype == torch.float16
+    # the two large matrices (5952 x 2048, 2048 x 1024) as int8 rows, the rest in float16
+    assert loaded["model"]["head.0.weight.int8"].dtype == loaded["model"]["head.2.weight.int8"].dtype == torch.int8
+    assert loaded["model"]["head.4.weight"].dtype == loaded["model"]["distorted.layers.0.0.weight"].dtype == torch.float16
     copy = checkpoint.build(loaded)
     d, r = torch.rand(8, 1, 128, 128), torch.rand(8, 1, 128, 128) * 0.2
     with torch.no_grad():
@@ -178,3 +182,34 @@ def test_the_train_command_trains_a_variant_from_one_flag(tiny, tmp_path):
     bad = CliRunner().invoke(main, ["train", "msfr", "--data", str(tiny), "--out", str(tmp_path / "x.pt"),
                                     "--mos-range", "2", "3", "--epochs", "1"])
     assert bad.exit_code == 2 and "outside --mos-range" in bad.output
+
+
+def test_pooled_scoring_equals_scoring_image_by_image():
+    from iqabench_msfr.inference import score_lumas, score_pairs
+
+    torch.manual_seed(0)
+    model = MSFRNet("full").eval()
+    pairs = [(torch.rand(h, w), torch.rand(h, w)) for h, w in ((128, 128), (200, 300), (256, 130))]
+    pooled = score_pairs(model, pairs, CPU, batch=5)
+    alone = [score_lumas(model, d, o, CPU)[0] for d, o in pairs]
+    assert np.allclose(pooled, alone, atol=1e-5)
+    assert len(score_lumas(model, *pairs[1], CPU)[1]) == 6  # 2 rows × 3 columns, the last ones flush
+
+
+def test_folding_batch_normalisation_into_the_convolutions_keeps_the_scores():
+    from iqabench_msfr.model import fused_for_inference
+
+    torch.manual_seed(0)
+    model = MSFRNet("full")
+    with torch.no_grad():  # running statistics other than the initial ones
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+    model.eval()
+    d, r = torch.rand(4, 1, 128, 128), torch.rand(4, 1, 128, 128) * 0.1
+    with torch.no_grad():
+        expected = model(d, r)
+        fused = fused_for_inference(model)
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+        assert torch.allclose(fused(d, r), expected, atol=1e-5)

@@ -6,8 +6,8 @@ reads it): ``format``, ``config`` (the training settings, variant included), ``m
 label file and image sha256s, the split) and ``history`` (the figures each epoch reached).
 
 :func:`ship` writes the compact copy the package carries: weights in float16, except the matrices of
-more than a million values (the first fully connected layer of the full network, 5,952 × 2,048), which
-are stored as int8 with one float32 scale per row (symmetric, ``scale = max |row| / 127``): in float16
+more than a million values (the first two fully connected layers: 5,952 × 2,048 and 2,048 × 1,024 in the
+full network), which are stored as int8 with one float32 scale per row (symmetric, ``scale = max |row| / 127``): in float16
 the full network alone is 29 MB, over the 25 MiB a repository file may take. :func:`model_state` turns
 either form back into float32 tensors; ``ship`` records how far the compact copy's scores move.
 """

@@ -53,8 +53,9 @@ def msfr(data, out, restart, variant, epochs, batch, learning_rate, momentum, we
             payload = train(settings, data, out, minutes=minutes, save_minutes=save_minutes, restart=restart,
                             device=torch.device(device) if device else None, progress=progress.update)
         for figures in payload["history"]:
-            click.echo("epoch {epoch}: loss {loss:.5f}, test SRCC {srcc} PLCC {plcc} (logistic {plcc_logistic}) "
-                       "on {images} images".format(**figures))
+            stopped = f" (stopped after batch {figures['batch']})" if figures.get("partial") else ""
+            click.echo("epoch {epoch}{stopped}: loss {loss:.5f}, test SRCC {srcc} PLCC {plcc} (logistic {plcc_logistic}) "
+                       "on {images} images".format(stopped=stopped, **figures))
         click.echo(f"checkpoint: {out}")
 
     try:

@@ -75,20 +75,20 @@ class MSFR(Metric):
     def load(self, device: "torch.device") -> None:
         path = self.checkpoint_path()
         payload = checkpoint.load(path, checkpoint.pinned_sha256(path))
-        from .model import on_device
+        from .model import fused_for_inference, on_device
 
-        self._model = on_device(checkpoint.build(payload), device)
+        self._model = on_device(fused_for_inference(checkpoint.build(payload)), device)
         self._device = device
         self.variant = payload["config"]["settings"]["variant"]
 
     def score_batch(self, images: Sequence["torch.Tensor"], refs: Sequence["torch.Tensor"] | None = None) -> Sequence[float]:
-        from .inference import score_lumas
+        from .inference import score_pairs
         from .patches import luma
 
         if refs is None or len(refs) != len(images):
             raise ValueError("msfr is a full-reference metric: every image needs its reference image")
-        return [min(1.0, max(0.0, score_lumas(self._model, luma(image), luma(ref), self._device)[0]))
-                for image, ref in zip(images, refs)]
+        pairs = [(luma(image.cpu()), luma(ref.cpu())) for image, ref in zip(images, refs)]
+        return [min(1.0, max(0.0, score)) for score in score_pairs(self._model, pairs, self._device)]
 
 
 __all__ = ["MSFR", "USER_CHECKPOINT"]

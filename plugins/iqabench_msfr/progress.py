@@ -12,9 +12,9 @@ class TrainingProgress:
     def __init__(self, settings) -> None:
         self.settings = settings
         self.bar = Progress(TextColumn("msfr {task.fields[variant]} epoch {task.fields[epoch]}/{task.fields[epochs]}"),
-                            BarColumn(), TextColumn("batch {task.completed:.0f}/{task.total:.0f} loss {task.fields[loss]}"),
+                            BarColumn(), TextColumn("batch {task.fields[batch]} loss {task.fields[loss]}"),
                             TimeRemainingColumn(), transient=False)
-        self.task = self.bar.add_task("train", total=None, epoch=0, epochs=settings.epochs, loss="–",
+        self.task = self.bar.add_task("train", total=None, epoch=0, epochs=settings.epochs, loss="–", batch="–",
                                       variant=settings.variant)
         self.last_print = 0.0
 
@@ -28,6 +28,7 @@ class TrainingProgress:
     def update(self, state: dict, settings) -> None:
         epoch = min(state["epoch"] + 1, settings.epochs)
         self.bar.update(self.task, completed=state["batch"], total=state.get("epoch_batches"), epoch=epoch,
+                        batch=f"{state['batch']}/{state.get('epoch_batches')}",
                         loss=f"{state.get('loss', float('nan')):.5f}")
         if not self.bar.console.is_terminal and time.monotonic() - self.last_print > 30:
             self.last_print = time.monotonic()

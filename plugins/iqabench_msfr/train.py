@@ -13,7 +13,9 @@ What the paper leaves open and is chosen here:
   metric's declared range;
 - after every epoch the test images (the held-out references' distorted images) are scored as the metric
   scores them (:mod:`.inference`) and SRCC, PLCC and PLCC after the VQEG logistic (iqabench.stats) are
-  recorded. They are reported, never used to pick an epoch: the last epoch is what training leaves.
+  recorded. They are reported, never used to pick an epoch: the last epoch is what training leaves. A run
+  stopped by ``minutes`` in the middle of an epoch evaluates the weights it saves too (a history entry with
+  ``partial: true``; its loss is the last batch's); that evaluation comes after the minutes.
 
 A run saves ``--out`` every ``save_minutes``, after every epoch and when ``minutes`` run out, and resumes
 from it: an epoch's patch order is a function of (seed, epoch), so a resumed run skips the batches done
@@ -33,7 +35,7 @@ import torch
 
 from . import checkpoint
 from .data import LumaSet, label_file, load_split, manifest, read_rows
-from .inference import score_lumas
+from .inference import score_pairs
 from .model import PATCH, VARIANTS, MSFRNet, as_input, on_device
 from .patches import crops, training_grid
 
@@ -82,8 +84,8 @@ def evaluate(model: MSFRNet, images: LumaSet, device: torch.device) -> dict:
 
     was_training = model.training
     model.eval()
-    scores = np.array([min(1.0, max(0.0, score_lumas(model, d, images.refs[images.ref_of[i]], device)[0]))
-                       for i, d in enumerate(images.dists)])
+    pairs = [(d, images.refs[images.ref_of[i]]) for i, d in enumerate(images.dists)]
+    scores = np.clip(np.array(score_pairs(model, pairs, device)), 0.0, 1.0)
     model.train(was_training)
     figures = {"images": len(scores)}
     for name, statistic in (("srcc", srcc), ("plcc", plcc), ("plcc_logistic", plcc_logistic)):
@@ -164,6 +166,10 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
                 batches = epoch_batches(training, state["epoch"], settings)
                 state["epoch_batches"] = len(batches)
         out_of_time = minutes is not None and time.monotonic() - started > minutes * 60
+        if out_of_time and not epoch_done:  # the figures of the weights that are saved, flagged as mid-epoch
+            history.append({"epoch": state["epoch"] + 1, "partial": True, "batch": state["batch"],
+                            "steps": state["steps"], "patches": state["patches"], "loss": round(state["loss"], 6),
+                            "seconds": round(state["seconds"], 1), **evaluate(model, held_out, device)})
         if epoch_done or out_of_time or time.monotonic() - last_save > save_minutes * 60:
             checkpoint.save(out, payload())
             last_save = time.monotonic()
