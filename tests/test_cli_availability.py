@@ -75,7 +75,7 @@ def test_niqe_with_its_file_in_the_weights_folder_is_present(registry, monkeypat
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(SHARED / "weights"))
     availability = fresh(registry, "niqe").availability()
     assert availability.state == "present" and availability.ok
-    assert str(SHARED / "weights" / "pyiqa" / NIQE_FILE) in availability.reason and "sha256 pinned" in availability.reason
+    assert f"{SHARED / 'weights' / 'pyiqa' / NIQE_FILE} (sha256 pinned)" in availability.reason
 
 
 @needs_pyiqa
@@ -210,7 +210,7 @@ def test_iqabench_plugins_says_it_left_out_the_built_in_plugins(tmp_path, monkey
     monkeypatch.setenv("IQABENCH_PLUGINS", "mymetric")
     registry = PluginManager().registry
     message = str(pytest.raises(UsageError, registry.dataset, "default").value)
-    assert "Known datasets: (none)" in message and "Left out: datasets, pyiqa, effres." in message
+    assert "Known datasets: (none)" in message and "Left out: datasets, pyiqa, effres" in message
     assert "The built-in plugins are left out too unless named" in message
     assert "IQABENCH_PLUGINS=mymetric,datasets,pyiqa,effres" in message
 

@@ -78,22 +78,23 @@ def _print_metrics(rows: list[dict]) -> None:
                 say(f"    {line}")
 
 
-@list_.command(name="datasets", short_help="Datasets: title, kind, default root, whether present.")
+@list_.command(name="datasets", short_help="Datasets: title, kind, images, whether present.")
 @handles_errors
 def list_datasets() -> None:
-    """Datasets, with their default root and whether the data is there."""
+    """Datasets, with whether the data is at their default root."""
     from rich.table import Table
 
+    from .. import settings
     from ..plugins import load_registry
 
     registry = load_registry()
-    table = Table("dataset", "title", "kind", "images", "default root", "present")
+    table = Table("dataset", "title", "kind", "images", "present")
     for name in sorted(registry.datasets):
         card = registry.datasets[name].card
-        root = card.default_root()
-        table.add_row(name, card.title, card.kind_text, str(card.expected_images or "–"), str(root),
-                      "yes" if root.exists() else "no")
+        table.add_row(name, card.title, card.kind_text, str(card.expected_images or "–"),
+                      "yes" if card.default_root().exists() else "no")
     out.print(table, markup=False)
+    say(f"Default root: {settings.data_dir()}/<dataset> (set IQABENCH_DATA, or pass --root PATH).")
     print_broken(registry)
 
 
