@@ -297,3 +297,21 @@ def test_shipped_copy_is_half_precision_pinned_and_scores_like_the_original(fr_f
     shipped.write_bytes(shipped.read_bytes() + b"x")
     with pytest.raises(Exception, match="does not match the sha256"):
         checkpoint.load(shipped, manifest["sha256"])
+
+
+def test_an_interrupt_saves_the_finished_steps(fr_folder, tmp_path, monkeypatch):
+    from iqabench_gada import train as recipe
+
+    real_step, calls = recipe.step, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(recipe, "step", interrupted)
+    out = tmp_path / "gada.pt"
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainSettings(**SMALL), out, phases=(1,), full_reference=fr_folder, device=CPU)
+    assert checkpoint.load(out)["progress"]["step"] == 2

@@ -253,7 +253,8 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
 
     ``full_reference``: the meta-info folder of phases 1 and 2. ``labelled()`` builds the real labelled
     images of phase 3; ``validation()`` the held-out images scored after each phase. A phase already done in
-    ``out`` is skipped; ``minutes`` stops cleanly, saving, once that much time has passed."""
+    ``out`` is skipped; ``minutes`` stops cleanly, saving, once that much time has passed; an interrupt
+    (Ctrl-C) saves the steps finished before it stops."""
     phases = tuple(sorted(set(phases)))
     if not phases or set(phases) - set(PHASES):
         raise ValueError(f"phases must be among {PHASES}, got {phases}")
@@ -309,7 +310,11 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
         totals: dict[str, float] = {}
         phase_steps = 0
         while state["step"] < settings.steps(phase):
-            losses = step(networks, phase, rng, pairs, real, device)
+            try:
+                losses = step(networks, phase, rng, pairs, real, device)
+            except KeyboardInterrupt:  # keep every finished step: the next run resumes from here
+                checkpoint.save(out, payload())
+                raise
             state["step"] += 1
             phase_steps += 1
             state["seconds"] = seconds_before + time.monotonic() - started
