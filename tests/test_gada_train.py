@@ -315,3 +315,23 @@ def test_an_interrupt_saves_the_finished_steps(fr_folder, tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train(TrainSettings(**SMALL), out, phases=(1,), full_reference=fr_folder, device=CPU)
     assert checkpoint.load(out)["progress"]["step"] == 2
+
+
+def test_the_command_line_runs_the_chosen_phases_and_resumes(fr_folder, tmp_path):
+    from click.testing import CliRunner
+    from iqabench_gada.command import gada
+
+    out = tmp_path / "cli.pt"
+    common = ["--fr", str(fr_folder), "--out", str(out), "--crop", "32", "--width", "0.25", "--batch", "8",
+              "--steps1", "2", "--steps2", "2", "--steps3", "2", "--threads", "1", "--device", "cpu"]
+    done = CliRunner().invoke(gada, [*common, "--phases", "1"])
+    assert done.exit_code == 0, done.output
+    assert "phase 1: 2 steps" in done.output and "validation SRCC" in done.output
+    assert checkpoint.load(out)["progress"]["done"] == [1]
+    done = CliRunner().invoke(gada, [*common, "--phases", "2,3", "--labelled", "fr"])
+    assert done.exit_code == 0, done.output
+    saved = checkpoint.load(out)
+    assert saved["progress"]["done"] == [1, 2, 3] and saved["data"]["labelled"]["source"] == "full-reference set"
+    refused = CliRunner().invoke(gada, [*common, "--phases", "3", "--restart"])
+    assert refused.exit_code == 2 and "phase 3 fine-tunes on real labelled images" in refused.output
+    assert CliRunner().invoke(gada, [*common, "--phases", "4"]).exit_code == 2
