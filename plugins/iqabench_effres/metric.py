@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, ClassVar, Sequence
 import numpy as np
 
 from iqabench import weights
-from iqabench.hashing import file_sha256
 from iqabench.metric import Availability, Metric
 
 from . import checkpoint
@@ -66,25 +65,20 @@ class EffRes(Metric):
     def availability(self) -> Availability:
         """Present when the checkpoint is here with the sha256 its manifest pins (the shipped one is) and the
         mask can run; never downloads."""
-        path = self.checkpoint_path()
-        if not path.is_file():
-            return Availability.unavailable(f"no effres checkpoint at {path}: train one with `iqabench train effres`")
-        pinned = checkpoint.pinned_sha256(path)
-        if pinned is not None and file_sha256(path) != pinned:
-            return Availability.unavailable(f"effres checkpoint {path} does not have the sha256 its manifest pins "
-                                            f"({pinned}); reinstall iqabench or retrain")
+        found = checkpoint.KIND.availability(self.checkpoint_path())
+        if not found.ok:
+            return found
         from .masks import mask_availability
 
         mask = mask_availability(self.mask_name)
-        pin = "sha256 pinned" if pinned is not None else "no manifest pins its sha256"
-        return Availability.present(f"{path} ({pin})") if mask.ok else mask
+        return found if mask.ok else mask
 
     def load(self, device: "torch.device") -> None:
         from .masks import masker
         from .model import EffResNet
 
         path = self.checkpoint_path()
-        payload = checkpoint.load(path, checkpoint.pinned_sha256(path))
+        payload = checkpoint.KIND.load_pinned(path)
         settings = payload["config"]["settings"]
         model = EffResNet(settings["backbone"])
         model.load_state_dict({name: value.float() for name, value in payload["model"].items()})

@@ -15,15 +15,14 @@ faces, if any are given. Training saves a checkpoint after every optimizer step 
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from iqabench.hashing import file_sha256
+
+from iqabench.checkpoints import SaveClock
 
 from . import checkpoint
 from .adversarial import fgsm, pgd_l2
@@ -138,7 +137,7 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "progress": dict(state),
                 "data": faces.manifest, "history": history}
 
-    started, last_save = time.monotonic(), time.monotonic()
+    clock = SaveClock(minutes, save_minutes)
     seconds_before = state["seconds"]
     micro_steps = settings.accumulate // settings.batch
     batches = iter(stream)
@@ -159,7 +158,7 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
         optimizer.step()
         state["steps"] += 1
         state["patches"] += settings.accumulate
-        state["seconds"] = seconds_before + time.monotonic() - started
+        state["seconds"] = seconds_before + clock.elapsed()
         state["loss"] = float(np.mean(losses))
         epoch_done = state["patches"] >= (state["epoch"] + 1) * settings.epoch_patches
         if epoch_done:
@@ -174,10 +173,9 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
             if held_out is not None and (state["best"] is None or figures["srcc"] > state["best"]):
                 state["best"] = figures["srcc"]
                 checkpoint.save(out.with_suffix(".best.pt"), payload())
-        out_of_time = minutes is not None and time.monotonic() - started > minutes * 60
-        if epoch_done or out_of_time or time.monotonic() - last_save > save_minutes * 60:
+        out_of_time = clock.out_of_time()
+        if clock.due(epoch_done, out_of_time):
             checkpoint.save(out, payload())
-            last_save = time.monotonic()
         if progress is not None:
             progress(state, settings)
         if out_of_time:

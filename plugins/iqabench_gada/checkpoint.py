@@ -12,51 +12,17 @@ discriminator's trunk and evaluator are needed to score (§4.2); ``inference_onl
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from iqabench.errors import WeightsError
-from iqabench.hashing import file_sha256
+from iqabench.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256
 
-FORMAT = "iqabench-gada/1"
+KIND = CheckpointKind("gada", "iqabench-gada/1")
+FORMAT = KIND.format
 FOLDER = Path(__file__).parent / "checkpoints"
 #: the checkpoints this package ships (GADA, and the direct baseline of §4.3), each with its manifest.
 SHIPPED = FOLDER / "gada-w025-c64.pt"
 SHIPPED_DIRECT = FOLDER / "gada-direct-w025-c64.pt"
-
-
-def manifest_path(checkpoint: Path) -> Path:
-    return checkpoint.with_suffix(".json")
-
-
-def save(path: Path, payload: dict) -> None:
-    """Write atomically: a run interrupted while saving keeps the previous checkpoint."""
-    import torch
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    torch.save({"format": FORMAT, **payload}, partial)
-    partial.replace(path)
-
-
-def load(path: Path, expected_sha256: str | None = None) -> dict:
-    """Read a checkpoint; with ``expected_sha256`` the file's hash is checked before it is deserialised."""
-    if not path.is_file():
-        raise WeightsError(f"GADA checkpoint {str(path)!r} does not exist. Train one with `iqabench train gada`, "
-                           f"or reinstall iqabench to get the shipped one.")
-    if expected_sha256 is not None and file_sha256(path) != expected_sha256:
-        raise WeightsError(f"GADA checkpoint {str(path)!r} does not match the sha256 its manifest pins "
-                           f"({expected_sha256}); it was changed or damaged. Reinstall iqabench or retrain.")
-    import torch
-
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise WeightsError(f"{str(path)!r} is not a GADA checkpoint (format {FORMAT!r} expected).")
-    return payload
-
-
-def _half(state: dict) -> dict:
-    return {name: value.half() if value.is_floating_point() else value for name, value in state.items()}
+save, load = KIND.save, KIND.load
 
 
 def ship(source: Path, target: Path, manifest: dict, inference_only: bool = False) -> dict:
@@ -68,20 +34,11 @@ def ship(source: Path, target: Path, manifest: dict, inference_only: bool = Fals
     payload = load(source)
     compact = {key: payload[key] for key in ("config", "data", "history") if key in payload}
     discriminator = payload["discriminator"]
-    compact["discriminator"] = _half(inference_state(discriminator) if inference_only else discriminator)
+    compact["discriminator"] = half_precision(inference_state(discriminator) if inference_only else discriminator)
     if "generator" in payload and not inference_only:
-        compact["generator"] = _half(payload["generator"])
+        compact["generator"] = half_precision(payload["generator"])
     compact["config"] = {**compact["config"], "inference_only": inference_only}
-    save(target, compact)
-    written = {"file": target.name, "sha256": file_sha256(target), "bytes": target.stat().st_size, **manifest}
-    manifest_path(target).write_text(json.dumps(written, indent=2) + "\n")
-    return written
+    return KIND.write_shipped(target, compact, manifest)
 
 
-def pinned_sha256(checkpoint: Path) -> str | None:
-    """The sha256 the manifest beside ``checkpoint`` pins, or None without a manifest."""
-    manifest = manifest_path(checkpoint)
-    return json.loads(manifest.read_text())["sha256"] if manifest.is_file() else None
-
-
-__all__ = ["FORMAT", "SHIPPED", "SHIPPED_DIRECT", "load", "manifest_path", "pinned_sha256", "save", "ship"]
+__all__ = ["FORMAT", "KIND", "SHIPPED", "SHIPPED_DIRECT", "load", "manifest_path", "pinned_sha256", "save", "ship"]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, ClassVar, Sequence
 import numpy as np
 
 from iqabench import weights
-from iqabench.hashing import file_sha256
 from iqabench.metric import Availability, Metric
 
 from . import checkpoint
@@ -59,20 +58,13 @@ class Gada(Metric):
 
     def availability(self) -> Availability:
         """Present when the checkpoint is here with the sha256 its manifest pins (the shipped one is); never downloads."""
-        path = self.checkpoint_path()
-        if not path.is_file():
-            return Availability.unavailable(f"no GADA checkpoint at {path}: train one with `iqabench train gada`")
-        pinned = checkpoint.pinned_sha256(path)
-        if pinned is not None and file_sha256(path) != pinned:
-            return Availability.unavailable(f"GADA checkpoint {path} does not have the sha256 its manifest pins "
-                                            f"({pinned}); reinstall iqabench or retrain")
-        return Availability.present(f"{path} ({'sha256 pinned' if pinned else 'no manifest pins its sha256'})")
+        return checkpoint.KIND.availability(self.checkpoint_path())
 
     def load(self, device: "torch.device") -> None:
         from .model import Evaluator, inference_state
 
         path = self.checkpoint_path()
-        payload = checkpoint.load(path, checkpoint.pinned_sha256(path))
+        payload = checkpoint.KIND.load_pinned(path)
         settings = payload["config"]["settings"]
         model = Evaluator(settings["width"])
         model.load_state_dict({name: value.float() for name, value in inference_state(payload["discriminator"]).items()})

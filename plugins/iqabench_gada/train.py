@@ -37,7 +37,6 @@ phase, every ``save_minutes`` and when ``minutes`` run out, and resumes from ``-
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -45,6 +44,8 @@ from typing import Callable
 import numpy as np
 import torch
 from torch.nn import functional as F
+
+from iqabench.checkpoints import SaveClock
 
 from . import checkpoint
 from .data import FullReferenceSet, LabelledSet, to_tensor
@@ -292,7 +293,7 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
                            "generator": settings.augment},
                 **networks.state(), "progress": dict(state), "data": manifest, "history": history}
 
-    started = last_save = time.monotonic()
+    clock = SaveClock(minutes, save_minutes)
     seconds_before = state["seconds"]
     for phase in phases:
         if phase in state["done"]:
@@ -317,16 +318,15 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
                 raise
             state["step"] += 1
             phase_steps += 1
-            state["seconds"] = seconds_before + time.monotonic() - started
+            state["seconds"] = seconds_before + clock.elapsed()
             state["losses"] = losses
             for name, value in losses.items():
                 totals[name] = totals.get(name, 0.0) + value
-            out_of_time = minutes is not None and time.monotonic() - started > minutes * 60
+            out_of_time = clock.out_of_time()
             if progress is not None:
                 progress(state, settings)
-            if out_of_time or time.monotonic() - last_save > save_minutes * 60:
+            if clock.due(False, out_of_time):
                 checkpoint.save(out, payload())
-                last_save = time.monotonic()
             if out_of_time:
                 return payload()
         figures = {"phase": phase, "augment": settings.augment, "steps": state["step"],
@@ -336,8 +336,8 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
             figures["validation"] = validate(networks.discriminator, held_out, settings, device)
         history.append(figures)
         state["done"].append(phase)
+        clock.due(True, False)
         checkpoint.save(out, payload())
-        last_save = time.monotonic()
     return payload()
 
 

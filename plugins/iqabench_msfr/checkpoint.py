@@ -14,48 +14,18 @@ either form back into float32 tensors; ``ship`` records how far the compact copy
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from iqabench.errors import WeightsError
-from iqabench.hashing import file_sha256
+from iqabench.checkpoints import CheckpointKind, manifest_path, pinned_sha256
 
-FORMAT = "iqabench-msfr/1"
+KIND = CheckpointKind("msfr", "iqabench-msfr/1")
+FORMAT = KIND.format
 #: the checkpoint this package ships, and its manifest (sha256, command, data, device, time, figures).
 SHIPPED = Path(__file__).parent / "checkpoints" / "msfr-full.pt"
 #: matrices with more values than this are shipped as int8 rows with a scale each.
 QUANTISE_ABOVE = 1_000_000
 INT8, SCALE = ".int8", ".int8_scale"
-
-
-def manifest_path(checkpoint: Path) -> Path:
-    return checkpoint.with_suffix(".json")
-
-
-def save(path: Path, payload: dict) -> None:
-    """Write atomically: a run interrupted while saving keeps the previous checkpoint."""
-    import torch
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    torch.save({"format": FORMAT, **payload}, partial)
-    partial.replace(path)
-
-
-def load(path: Path, expected_sha256: str | None = None) -> dict:
-    """Read a checkpoint; with ``expected_sha256`` the file's hash is checked before it is deserialised."""
-    if not path.is_file():
-        raise WeightsError(f"msfr checkpoint {str(path)!r} does not exist. Train one with "
-                           f"`iqabench train msfr`, or reinstall iqabench to get the shipped one.")
-    if expected_sha256 is not None and file_sha256(path) != expected_sha256:
-        raise WeightsError(f"msfr checkpoint {str(path)!r} does not match the sha256 its manifest pins "
-                           f"({expected_sha256}); it was changed or damaged. Reinstall iqabench or retrain.")
-    import torch
-
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise WeightsError(f"{str(path)!r} is not an msfr checkpoint (format {FORMAT!r} expected).")
-    return payload
+save, load = KIND.save, KIND.load
 
 
 def compact_state(state: dict) -> dict:
@@ -102,17 +72,8 @@ def ship(source: Path, target: Path, manifest: dict) -> dict:
     payload = load(source)
     compact = {key: payload[key] for key in ("config", "data", "history", "progress") if key in payload}
     compact["model"] = compact_state(payload["model"])
-    save(target, compact)
-    written = {"file": target.name, "sha256": file_sha256(target), "bytes": target.stat().st_size, **manifest}
-    manifest_path(target).write_text(json.dumps(written, indent=2) + "\n")
-    return written
+    return KIND.write_shipped(target, compact, manifest)
 
 
-def pinned_sha256(checkpoint: Path) -> str | None:
-    """The sha256 the manifest beside ``checkpoint`` pins, or None without a manifest."""
-    manifest = manifest_path(checkpoint)
-    return json.loads(manifest.read_text())["sha256"] if manifest.is_file() else None
-
-
-__all__ = ["FORMAT", "SHIPPED", "build", "compact_state", "load", "manifest_path", "model_state", "pinned_sha256",
+__all__ = ["FORMAT", "KIND", "SHIPPED", "build", "compact_state", "load", "manifest_path", "model_state", "pinned_sha256",
            "save", "ship"]

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence
 
 from iqabench import weights
-from iqabench.hashing import file_sha256
 from iqabench.metric import Availability, Metric
 
 from . import checkpoint
@@ -63,18 +62,11 @@ class MSFR(Metric):
     def availability(self) -> Availability:
         """Present when the checkpoint is here with the sha256 its manifest pins (the shipped one is); never
         downloads."""
-        path = self.checkpoint_path()
-        if not path.is_file():
-            return Availability(False, f"no msfr checkpoint at {path}: train one with `iqabench train msfr`")
-        pinned = checkpoint.pinned_sha256(path)
-        if pinned is not None and file_sha256(path) != pinned:
-            return Availability(False, f"msfr checkpoint {path} does not have the sha256 its manifest pins "
-                                       f"({pinned}); reinstall iqabench or retrain")
-        return Availability(True, f"{path} ({'sha256 pinned' if pinned else 'no manifest pins its sha256'})")
+        return checkpoint.KIND.availability(self.checkpoint_path())
 
     def load(self, device: "torch.device") -> None:
         path = self.checkpoint_path()
-        payload = checkpoint.load(path, checkpoint.pinned_sha256(path))
+        payload = checkpoint.KIND.load_pinned(path)
         from .model import fused_for_inference, on_device
 
         self._model = on_device(fused_for_inference(checkpoint.build(payload)), device)

@@ -26,12 +26,13 @@ the label file's sha256.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from iqabench.checkpoints import SaveClock
 
 from . import checkpoint
 from .data import LumaSet, label_file, load_split, manifest, read_rows
@@ -137,7 +138,7 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "progress": dict(state),
                 "data": data_manifest, "history": history}
 
-    started = last_save = time.monotonic()
+    clock = SaveClock(minutes, save_minutes)
     seconds_before = state["seconds"]
     model.train()
     batches = epoch_batches(training, state["epoch"], settings) if state["epoch"] < settings.epochs else []
@@ -151,7 +152,7 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
         state["steps"] += 1
         state["batch"] += 1
         state["patches"] += len(targets)
-        state["seconds"] = seconds_before + time.monotonic() - started
+        state["seconds"] = seconds_before + clock.elapsed()
         state["loss"] = float(loss.item())
         state["epoch_loss"] = state.get("epoch_loss", 0.0) + state["loss"]
         epoch_done = state["batch"] >= len(batches)
@@ -165,14 +166,13 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
             if state["epoch"] < settings.epochs:
                 batches = epoch_batches(training, state["epoch"], settings)
                 state["epoch_batches"] = len(batches)
-        out_of_time = minutes is not None and time.monotonic() - started > minutes * 60
+        out_of_time = clock.out_of_time()
         if out_of_time and not epoch_done:  # the figures of the weights that are saved, flagged as mid-epoch
             history.append({"epoch": state["epoch"] + 1, "partial": True, "batch": state["batch"],
                             "steps": state["steps"], "patches": state["patches"], "loss": round(state["loss"], 6),
                             "seconds": round(state["seconds"], 1), **evaluate(model, held_out, device)})
-        if epoch_done or out_of_time or time.monotonic() - last_save > save_minutes * 60:
+        if clock.due(epoch_done, out_of_time):
             checkpoint.save(out, payload())
-            last_save = time.monotonic()
         if progress is not None:
             progress(state, settings)
         if out_of_time:

@@ -1,0 +1,117 @@
+"""Checkpoint files of the models this project trains: saved atomically, loaded against a pinned sha256,
+shipped with a manifest, and the clock that says when a training loop saves.
+
+A checkpoint is one ``torch.save`` dict of plain values and tensors (``torch.load(weights_only=True)`` reads
+it) whose ``format`` names the model (:class:`CheckpointKind`). A shipped checkpoint has a manifest beside it
+(``<name>.json``: its sha256, the command that trained it, the data, the device, the time and the figures it
+reached); the metric loads the file only when its hash matches the manifest's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WeightsError
+from .hashing import file_sha256
+from .metric import Availability
+
+
+def manifest_path(checkpoint: Path) -> Path:
+    return checkpoint.with_suffix(".json")
+
+
+def pinned_sha256(checkpoint: Path) -> str | None:
+    """The sha256 the manifest beside ``checkpoint`` pins, or None without a manifest."""
+    manifest = manifest_path(checkpoint)
+    return json.loads(manifest.read_text())["sha256"] if manifest.is_file() else None
+
+
+def half_precision(state: dict) -> dict:
+    """A state dict with its floating-point tensors in float16 (what a shipped checkpoint stores)."""
+    return {name: value.half() if value.is_floating_point() else value for name, value in state.items()}
+
+
+@dataclass(frozen=True)
+class CheckpointKind:
+    """The checkpoint files of one model: ``model`` names it in messages and in ``iqabench train <model>``;
+    ``format`` is the tag every file of this kind carries."""
+
+    model: str
+    format: str
+
+    def save(self, path: Path, payload: dict) -> None:
+        """Write atomically: a run interrupted while saving keeps the previous checkpoint."""
+        import torch
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".partial")
+        torch.save({"format": self.format, **payload}, partial)
+        partial.replace(path)
+
+    def load(self, path: Path, expected_sha256: str | None = None) -> dict:
+        """Read a checkpoint; with ``expected_sha256`` the file's hash is checked before it is deserialised."""
+        if not path.is_file():
+            raise WeightsError(f"{self.model} checkpoint {str(path)!r} does not exist. Train one with "
+                               f"`iqabench train {self.model}`, or reinstall iqabench to get the shipped one.")
+        if expected_sha256 is not None and file_sha256(path) != expected_sha256:
+            raise WeightsError(f"{self.model} checkpoint {str(path)!r} does not match the sha256 its manifest "
+                               f"pins ({expected_sha256}); it was changed or damaged. Reinstall iqabench or retrain.")
+        import torch
+
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(payload, dict) or payload.get("format") != self.format:
+            raise WeightsError(f"{str(path)!r} is not a {self.model} checkpoint (format {self.format!r} expected).")
+        return payload
+
+    def load_pinned(self, path: Path) -> dict:
+        """Read a checkpoint, checked against the sha256 its manifest pins when it has one."""
+        return self.load(path, pinned_sha256(path))
+
+    def write_shipped(self, target: Path, compact: dict, manifest: dict) -> dict:
+        """Save ``compact`` (the payload a package carries) at ``target`` and the manifest beside it: the file's
+        name, sha256 and size, then ``manifest``'s fields (command, data, device, time, figures)."""
+        self.save(target, compact)
+        written = {"file": target.name, "sha256": file_sha256(target), "bytes": target.stat().st_size, **manifest}
+        manifest_path(target).write_text(json.dumps(written, indent=2) + "\n")
+        return written
+
+    def availability(self, path: Path) -> Availability:
+        """Present when the checkpoint is at ``path`` with the sha256 its manifest pins (a shipped one is), or
+        without a manifest (a user's own); never downloads."""
+        if not path.is_file():
+            return Availability.unavailable(f"no {self.model} checkpoint at {path}: train one with "
+                                            f"`iqabench train {self.model}`")
+        pinned = pinned_sha256(path)
+        if pinned is not None and file_sha256(path) != pinned:
+            return Availability.unavailable(f"{self.model} checkpoint {path} does not have the sha256 its manifest "
+                                            f"pins ({pinned}); reinstall iqabench or retrain")
+        return Availability.present(f"{path} ({'sha256 pinned' if pinned else 'no manifest pins its sha256'})")
+
+
+class SaveClock:
+    """When a training loop writes its checkpoint: at the end of an epoch (or phase), every ``save_minutes``,
+    and when the ``minutes`` it was given run out (then it stops)."""
+
+    def __init__(self, minutes: float | None, save_minutes: float) -> None:
+        self.minutes = minutes
+        self.save_minutes = save_minutes
+        self.started = self.last_save = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def out_of_time(self) -> bool:
+        return self.minutes is not None and self.elapsed() > self.minutes * 60
+
+    def due(self, boundary: bool, out_of_time: bool) -> bool:
+        """Whether to save now; a true answer starts the next interval."""
+        if boundary or out_of_time or time.monotonic() - self.last_save > self.save_minutes * 60:
+            self.last_save = time.monotonic()
+            return True
+        return False
+
+
+__all__ = ["CheckpointKind", "SaveClock", "half_precision", "manifest_path", "pinned_sha256"]
