@@ -6,7 +6,9 @@
 - :func:`leaderboard`: score and build a suite, and write or check its files.
 
 Each takes an optional :class:`~iqabench.plugins.Registry` (default: the installed plugins, loaded
-afresh) and a store path (default: :func:`iqabench.settings.store_path`). None imports torch unless it
+afresh) and a store path (default: :func:`iqabench.settings.store_path`); those that score take an
+optional :class:`~iqabench.runner.Executor` (default: this process; :func:`iqabench.executors.make_executor`
+makes the Ray one), which the caller closes. None imports torch unless it
 has images to score, nor matplotlib unless it writes plots.
 """
 
@@ -17,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from . import settings
+from . import settings, subsets
 from .dataset import Dataset, open_dataset
 from .errors import IqabenchError, Problems, UsageError
 from .metric import Metric
 from .plugins import Registry, load_registry
-from .runner import RunOptions, RunSummary, check_compatible, hash_samples, run_metric, selected
+from .runner import Executor, RunOptions, RunSummary, check_compatible, hash_samples, run_metric, selected
 from .store import ScoreStore
 
 if TYPE_CHECKING:
@@ -39,9 +41,10 @@ class RunResult:
 
 
 def resolve(registry: Registry, metric_names: Sequence[str], dataset_name: str, root: Path | None = None,
-            labels: Path | None = None) -> tuple[list[Metric], Dataset]:
-    """Look up every metric and open the dataset, reporting every problem at once (the first usage
-    error decides the exit code: a usage error is 2, anything else 3)."""
+            labels: Path | None = None, subset: str | None = None) -> tuple[list[Metric], Dataset]:
+    """Look up every metric and open the dataset (restricted to ``subset``, :mod:`iqabench.subsets`),
+    reporting every problem at once (the first usage error decides the exit code: a usage error is 2,
+    anything else 3)."""
     problems: list[IqabenchError] = []
     metrics = []
     for name in metric_names:
@@ -52,6 +55,8 @@ def resolve(registry: Registry, metric_names: Sequence[str], dataset_name: str, 
     dataset = None
     try:
         dataset = open_dataset(registry.dataset(dataset_name), root, {"labels": str(labels)} if labels else None)
+        if subset is not None:
+            dataset = subsets.apply(dataset, subset)
     except IqabenchError as exc:
         problems.append(exc)
     for metric in metrics:
@@ -64,7 +69,8 @@ def resolve(registry: Registry, metric_names: Sequence[str], dataset_name: str, 
 
 
 def score(store: ScoreStore, registry: Registry, metrics: Sequence[Metric], dataset: Dataset, options: RunOptions,
-          *, progress=None, log: Callable[[RunSummary], None] | None = None) -> tuple[str, list[RunSummary]]:
+          *, progress=None, log: Callable[[RunSummary], None] | None = None,
+          executor: Executor | None = None) -> tuple[str, list[RunSummary]]:
     """Record the dataset's label set and score what the store lacks for each metric; returns the label
     set's id and one summary per metric."""
     for metric in metrics:
@@ -74,7 +80,7 @@ def score(store: ScoreStore, registry: Registry, metrics: Sequence[Metric], data
     summaries = []
     for metric in metrics:
         summary = run_metric(metric, dataset, store, options, hashes=hashes, labels_id=labels_id,
-                             plugin_versions=registry.versions, progress=progress)
+                             plugin_versions=registry.versions, progress=progress, executor=executor)
         summaries.append(summary)
         if log is not None:
             log(summary)
@@ -82,8 +88,8 @@ def score(store: ScoreStore, registry: Registry, metrics: Sequence[Metric], data
 
 
 def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, labels: Path | None = None,
-        store: Path | None = None, options: RunOptions | None = None, registry: Registry | None = None,
-        resamples: int = 1000, seed: int = 0, progress=None) -> RunResult:
+        subset: str | None = None, store: Path | None = None, options: RunOptions | None = None, registry: Registry | None = None,
+        resamples: int = 1000, seed: int = 0, progress=None, executor: Executor | None = None) -> RunResult:
     """Score ``dataset`` with ``metrics`` (only what the store lacks) and compute the results."""
     from .results import collect
 
@@ -94,10 +100,10 @@ def run(metrics: Sequence[str], dataset: str, *, root: Path | None = None, label
         settings.batch_pixels(options.max_pixels)  # and so is a bad IQABENCH_BATCH_PIXELS
     settings.offline()  # and a bad IQABENCH_OFFLINE, whether or not a metric needs weights
     registry = registry or load_registry()
-    chosen, opened = resolve(registry, metrics, dataset, root, labels)
+    chosen, opened = resolve(registry, metrics, dataset, root, labels, subset)
     with ScoreStore(store) as opened_store:
         labels_id, summaries = score(opened_store, registry, chosen, opened, options,
-                                     progress=progress)
+                                     progress=progress, executor=executor)
         results = collect(opened_store, registry, opened.name, [m.name for m in chosen], labels_id=labels_id,
                           resamples=resamples, seed=seed)
         return RunResult(summaries, results, opened_store.path)
@@ -137,7 +143,7 @@ def _existing_store(path: Path | None) -> Path:
 
 def leaderboard(suite: str, *, out: Path = Path("leaderboards"), store: Path | None = None, check: bool = False,
                 skip_unavailable: bool = False, registry: Registry | None = None, date: str | None = None,
-                log: Callable[[str], None] = print) -> list[str]:
+                log: Callable[[str], None] = print, executor: Executor | None = None) -> list[str]:
     """Score what the store lacks for ``suite`` and write its files under ``out`` (or, with ``check``,
     compare with the committed ones); returns the differences found (always empty when writing)."""
     from .leaderboard.build import build_suite
@@ -150,7 +156,8 @@ def leaderboard(suite: str, *, out: Path = Path("leaderboards"), store: Path | N
     registry = registry or load_registry()
     with ScoreStore(store) as opened:
         log(f"store: {opened.path}")
-        result = build_suite(loaded, opened, registry, skip_unavailable=skip_unavailable, log=log)
+        result = build_suite(loaded, opened, registry, skip_unavailable=skip_unavailable, log=log,
+                             executor=executor)
     if check:
         return check_suite(result, out)
     write_suite(result, out, date or now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -16,12 +17,15 @@ from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, handles_errors, p
 @click.option("--dataset", "-d", "dataset_name", required=True, help="Dataset name (iqabench list datasets).")
 @click.option("--root", type=click.Path(path_type=Path), help="Dataset folder (default: the card's root).")
 @click.option("--labels", type=click.Path(path_type=Path), help="Label file, for datasets that take one (metainfo).")
+@click.option("--subset", metavar="FILE[:PART]",
+              help="Score only the samples a file lists: a text file of ids, or a JSON file's list PART.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), help="Images per batch (default: per metric).")
 @click.option("--workers", type=click.IntRange(min=0),
               help="Decoding worker processes (default: none below 4 cores, else cores / 4, at most 4).")
 @options.store
 @options.offline
+@options.executor
 @click.option("--allow-missing", is_flag=True, help="Score the images present; record how many are missing.")
 @click.option("--limit", type=click.IntRange(min=1), help="Score only the first N images.")
 @click.option("--max-pixels", type=click.IntRange(min=1),
@@ -35,8 +39,9 @@ from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, handles_errors, p
 @options.seed
 @options.output_format
 @handles_errors
-def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_path, offline, allow_missing,
-        limit, max_pixels, batch_pixels, retry_failed, resamples, seed, output_format) -> None:
+def run(metrics, dataset_name, root, labels, subset, device, batch_size, workers, store_path, offline, executor_name,
+        address, actors, cpus_per_actor, gpus_per_actor, allow_missing, limit, max_pixels, batch_pixels, retry_failed,
+        resamples, seed, output_format) -> None:
     """Score a dataset with one or more metrics (only what the store lacks) and print each statistic
     with its bootstrap interval, and the pairwise comparisons of the metrics."""
     from .. import api, settings
@@ -45,10 +50,12 @@ def run(metrics, dataset_name, root, labels, device, batch_size, workers, store_
 
     run_options = RunOptions(device=device, batch_size=batch_size, num_workers=workers, allow_missing=allow_missing,
                              limit=limit, max_pixels=max_pixels, retry_failed=retry_failed, batch_pixels=batch_pixels)
-    with settings.overrides(offline=offline), _progress() as progress:
+    executor = options.make_executor(executor_name, address, actors, cpus_per_actor, gpus_per_actor)
+    with settings.overrides(offline=offline), closing(executor), _progress() as progress:
         try:
-            result = api.run(metrics, dataset_name, root=root, labels=labels, store=store_path,
-                             options=run_options, resamples=resamples, seed=seed, progress=progress)
+            result = api.run(metrics, dataset_name, root=root, labels=labels, subset=subset, store=store_path,
+                             options=run_options, resamples=resamples, seed=seed, progress=progress,
+                             executor=executor)
         except KeyboardInterrupt:
             progress.stop()
             say("interrupted: every batch scored so far is in the store; run again to resume.", error=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import subsets
 from ..dataset import open_dataset
 from ..errors import DatasetError
 from ..plugins import Registry
 from ..results import DatasetResults, collect
-from ..runner import RunOptions, RunSummary
+from ..runner import Executor, RunOptions, RunSummary
 from ..store import ScoreStore
 from .suites import Suite, SuiteDataset
 
@@ -30,25 +31,28 @@ class DatasetBuild:
 class SuiteResult:
     suite: Suite
     datasets: list[DatasetBuild]
-    #: dataset name -> why it was skipped (only with ``skip_unavailable``).
+    #: entry key (its id, else the dataset's name) -> why it was skipped (only with ``skip_unavailable``).
     skipped: dict[str, str]
 
 
 def build_suite(suite: Suite, store: ScoreStore, registry: Registry, *, skip_unavailable: bool = False,
-                log: Callable[[str], None] = print) -> SuiteResult:
-    """Score and compute every dataset of ``suite``; an absent dataset raises unless ``skip_unavailable``."""
+                log: Callable[[str], None] = print, executor: Executor | None = None) -> SuiteResult:
+    """Score (with ``executor``; default: this process) and compute every dataset of ``suite``; an absent
+    dataset raises unless ``skip_unavailable``."""
     from ..api import score
 
     built, skipped = [], {}
     for entry in suite.datasets:
         spec = registry.dataset(entry.name)
         try:
-            dataset = open_dataset(spec, entry.root)
+            dataset = open_dataset(spec, entry.root, _label_option(entry, spec))
+            if entry.subset is not None:
+                dataset = subsets.apply(dataset, entry.subset_resolved)
         except DatasetError as exc:
             if not skip_unavailable:
                 raise DatasetError(f"{exc}\n(suite {suite.name!r}: {entry.where()})") from None
-            skipped[entry.name] = f"not found at {entry.root or spec.card.default_root()}"
-            log(f"skipped {entry.name}: {skipped[entry.name]} ({entry.where()})")
+            skipped[entry.key] = f"not found at {entry.root or spec.card.default_root()}"
+            log(f"skipped {entry.key}: {skipped[entry.key]} ({entry.where()})")
             continue
         options = RunOptions(device=suite.device, allow_missing=entry.allow_missing, limit=entry.limit)
         metrics = [registry.metric(name) for name in entry.metrics]
@@ -57,8 +61,15 @@ def build_suite(suite: Suite, store: ScoreStore, registry: Registry, *, skip_una
             log(f"{summary.metric} on {summary.dataset}: {summary.scored} scored now, {summary.stored} stored, "
                 f"{summary.missing} missing, {summary.failed} failed, {summary.seconds:.1f} s")
 
-        labels_id, _ = score(store, registry, metrics, dataset, options, log=report)
+        labels_id, _ = score(store, registry, metrics, dataset, options, log=report, executor=executor)
         results = collect(store, registry, entry.name, list(entry.metrics), labels_id=labels_id,
                           resamples=RESAMPLES, seed=SEED)
         built.append(DatasetBuild(entry, results))
     return SuiteResult(suite, built, skipped)
+
+
+def _label_option(entry: SuiteDataset, spec) -> dict | None:
+    """The ``labels`` option of an entry, its path taken from the dataset's root."""
+    if entry.labels is None:
+        return None
+    return {"labels": str((entry.root or spec.card.default_root()).expanduser() / entry.labels)}

@@ -6,10 +6,11 @@ Layout: ``<suite>/<dataset>.csv`` and ``<suite>/<dataset>_pairs.csv``, ``<suite>
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from ..tables import dataset_table
-from .build import SuiteResult
+from ..tables import Table, dataset_table
+from .build import DatasetBuild, SuiteResult
 from .render_csv import write_csv
 from .render_html import page_html, suite_html
 from .render_markdown import index_markdown, suite_markdown
@@ -24,21 +25,34 @@ def write_suite(result: SuiteResult, out: Path, date: str) -> None:
     name = result.suite.name
     folder = Path(out) / name
     (folder / "plots").mkdir(parents=True, exist_ok=True)
-    tables = [dataset_table(d.results, date, d.entry.limit) for d in result.datasets]
+    tables = [entry_table(d, date) for d in result.datasets]
     plots = {}
     for table, built in zip(tables, result.datasets):
         write_csv(table, folder)
         if built.results.evaluation is None:
             continue
         plots[table.dataset] = f"{name}/plots/{table.dataset}_scores.png"
-        scores_plot(built.results, Path(out) / plots[table.dataset])
-    labelled = [d.results for d in result.datasets if d.results.evaluation is not None]
+        scores_plot(built.results, Path(out) / plots[table.dataset], table.dataset)
+    labelled = [(t.dataset, d.results) for t, d in zip(tables, result.datasets) if d.results.evaluation is not None]
     if labelled:
         plots["srcc"] = f"{name}/plots/srcc.png"
-        intervals_plot(labelled, Path(out) / plots["srcc"])
+        intervals_plot([r for _, r in labelled], Path(out) / plots["srcc"], [key for key, _ in labelled])
     title, skipped = result.suite.title, result.skipped
     (folder / SECTION_MD).write_text(suite_markdown(name, title, tables, plots, skipped))
     (folder / SECTION_HTML).write_text(suite_html(name, title, tables, plots, skipped))
+
+
+def entry_table(built: DatasetBuild, date: str) -> Table:
+    """The table of one suite entry, named by its key (its id, else the dataset's name); a subset is stated
+    in the provenance."""
+    entry = built.entry
+    table = dataset_table(built.results, date, entry.limit)
+    if entry.subset is None and entry.id is None:
+        return table
+    provenance = list(table.provenance)
+    if entry.subset is not None:
+        provenance.insert(4, ("subset", f"{entry.subset} ({built.results.label_set.n_present} present)"))
+    return replace(table, dataset=entry.key, provenance=provenance)
 
 
 def write_index(out: Path) -> None:

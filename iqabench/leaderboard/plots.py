@@ -17,8 +17,9 @@ from ..results import DatasetResults, MetricResult
 _META = {"Software": None}
 
 
-def scores_plot(result: DatasetResults, path: Path) -> None:
-    """One panel per metric: its raw score against MOS, the fitted VQEG logistic, its SRCC and PLCC."""
+def scores_plot(result: DatasetResults, path: Path, title: str | None = None) -> None:
+    """One panel per metric: its raw score against MOS, the fitted VQEG logistic, its SRCC and PLCC;
+    ``title`` names the dataset (default: its name)."""
     rows = result.ranked()
     cols = min(len(rows), 3)
     nrows = math.ceil(len(rows) / cols)
@@ -38,7 +39,7 @@ def scores_plot(result: DatasetResults, path: Path) -> None:
                      f"n = {row.scored}", fontsize=9)
     for ax in list(axes.flat)[len(rows):]:
         ax.axis("off")
-    fig.suptitle(f"{result.name}: score against MOS")
+    fig.suptitle(f"{title or result.name}: score against MOS")
     fig.tight_layout()
     fig.savefig(path, dpi=90, metadata=_META)
     plt.close(fig)
@@ -54,11 +55,13 @@ def _logistic_curve(result: DatasetResults, row: MetricResult, scores: np.ndarra
     return grid, -mapped if result.card.lower_better else mapped
 
 
-def intervals_plot(results: list[DatasetResults], path: Path) -> None:
-    """Signed SRCC with its bootstrap interval, per metric, one panel per dataset."""
+def intervals_plot(results: list[DatasetResults], path: Path, titles: list[str] | None = None) -> None:
+    """Signed SRCC with its bootstrap interval, per metric, one panel per dataset (titled by ``titles``,
+    default: the datasets' names)."""
+    titles = titles or [r.name for r in results]
     most = max(len(r.metrics) for r in results)
     fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 1.0 + 0.4 * most), squeeze=False)
-    for ax, result in zip(axes.flat, results):
+    for ax, result, title in zip(axes.flat, results, titles):
         ranked = [result.evaluation.metric(r.name) for r in result.ranked()]
         for y, metric in enumerate(ranked):
             srcc = metric.intervals.get("srcc")
@@ -73,7 +76,7 @@ def intervals_plot(results: list[DatasetResults], path: Path) -> None:
         ax.set_xlim(-1, 1)
         ax.set_xticks([-1, -0.5, 0, 0.5, 1])
         ax.set_xlabel(f"SRCC (signed), {results[0].evaluation.level:.0%} interval")
-        ax.set_title(result.name, fontsize=10)
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90, metadata=_META)
     plt.close(fig)

@@ -2,7 +2,10 @@
 
 A dataset's root comes from its environment variable (``root_env``) when that is set, else from
 ``root``: a relative ``root`` is taken from the folder that holds ``leaderboards/``. Without either,
-the dataset card's default root is used. See ``leaderboards/suites/ci.toml``.
+the dataset card's default root is used. ``labels`` is a label file (datasets that take one, such as
+``metainfo``), relative to the root; ``subset`` (``FILE[:PART]``, :mod:`iqabench.subsets`, relative to the
+folder that holds ``leaderboards/``) keeps only the samples it lists; ``id`` names the entry's files and
+section when one dataset appears twice (default: the dataset's name). See ``leaderboards/suites/ci.toml``.
 
 Suites are looked for in one folder only, ``<out>/suites``: ``out`` is ``iqabench leaderboard --out``
 (default ``leaderboards``, relative to the current folder). A missing suite is a usage error that names
@@ -31,6 +34,16 @@ class SuiteDataset:
     root_env: str | None = None
     allow_missing: bool = False
     limit: int | None = None
+    labels: str | None = None
+    #: ``FILE[:PART]`` as the suite writes it, and with FILE resolved from the suite's base folder.
+    subset: str | None = None
+    subset_resolved: str | None = None
+    #: the entry's name in files and sections; None: the dataset's name.
+    id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id or self.name
 
     def where(self) -> str:
         """How a user points the suite at this dataset, for messages."""
@@ -46,7 +59,7 @@ class Suite:
 
 
 _SUITE_KEYS = {"title", "device", "datasets"}
-_DATASET_KEYS = {"name", "metrics", "root", "root_env", "allow_missing", "limit"}
+_DATASET_KEYS = {"name", "metrics", "root", "root_env", "allow_missing", "limit", "labels", "subset", "id"}
 
 
 def suite_path(out: Path, name: str) -> Path:
@@ -72,9 +85,17 @@ def load_suite(out: Path, name: str) -> Suite:
             root_env=entry.get("root_env"),
             allow_missing=bool(entry.get("allow_missing", False)),
             limit=entry.get("limit"),
+            labels=entry.get("labels"),
+            subset=entry.get("subset"),
+            subset_resolved=_subset(entry, base),
+            id=entry.get("id"),
         ))
     if not datasets:
         raise UsageError(f"suite {path} names no [[datasets]]")
+    keys = [d.key for d in datasets]
+    if len(set(keys)) < len(keys):
+        raise UsageError(f"suite {path}: a dataset appears twice without an id of its own ({keys}); give each "
+                         "entry of one dataset a distinct `id`")
     return Suite(name=name, title=data.get("title", name), device=data.get("device", "cpu"), datasets=tuple(datasets))
 
 
@@ -117,6 +138,15 @@ def _root(entry: dict, base: Path) -> Path | None:
         root = Path(entry["root"]).expanduser()
         return root if root.is_absolute() else base / root
     return None
+
+
+def _subset(entry: dict, base: Path) -> str | None:
+    if "subset" not in entry:
+        return None
+    from ..subsets import parse
+
+    path, part = parse(entry["subset"], base)
+    return f"{path}:{part}" if part else str(path)
 
 
 def _no_unknown(path: Path, data: dict, known: set[str]) -> None:
