@@ -16,6 +16,10 @@ limit ``max_pixels``): a decoded pixel takes 12 bytes (float32 × 3 channels), s
 megapixels per image is 1.2 GB and a batch at most 2.4 GB. In memory at once: one batch, the next
 image, and with decoding workers up to two images per worker.
 
+Where the pending samples are decoded and scored is an :class:`Executor`: :class:`LocalExecutor` (this
+process, as described above) or, with ``--executor ray``, the actors of a Ray cluster
+(:mod:`iqabench.executors.ray_executor`). Either way this process alone claims samples and writes the store.
+
 Two runs of one metric on one dataset split the work: each claims the samples it is about to decode
 (:meth:`~iqabench.store.ScoreStore.claim`) and skips those another live run has claimed, scoring
 at the end whatever that run has not stored by then. Each run counts only the rows it wrote;
@@ -32,7 +36,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from . import __version__, settings
 from .dataset import Dataset, Sample
@@ -82,6 +86,46 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return self.failed == 0 and self.missing == 0
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A metric loaded by an executor: where it runs (recorded with the run) and the weight files it read."""
+
+    device: str
+    weights: dict[str, str]
+
+
+#: one scored sample: (index among the run's pending samples, score, failure reason, seconds per image).
+Result = tuple[int, float | None, str | None, float]
+
+
+class Executor(Protocol):
+    """Where a run's pending samples are decoded and scored. :func:`run_metric` asks the store what is
+    pending, claims it and writes every result through :class:`Work`; the executor only loads and scores."""
+
+    def load(self, metric: Metric, options: RunOptions, pending: int | None) -> Loaded:
+        """Load ``metric`` where it will score ``pending`` samples (None: not yet known)."""
+
+    def score(self, metric: Metric, work: "Work", options: RunOptions, progress) -> None:
+        """Score the pending samples of ``work``: claim them through it, record each batch through it."""
+
+    def close(self) -> None:
+        """Release what :meth:`load` started (processes, a cluster connection)."""
+
+
+class LocalExecutor:
+    """Today's path: the metric loads in this process, which decodes (optionally with DataLoader workers)
+    and scores the batches itself."""
+
+    def load(self, metric: Metric, options: RunOptions, pending: int | None) -> Loaded:
+        return Loaded(str(_load(metric, options)), dict(metric.weights))
+
+    def score(self, metric: Metric, work: "Work", options: RunOptions, progress) -> None:
+        _score_pending(metric, work, options, progress)
+
+    def close(self) -> None:
+        """Nothing to release: the metric stays loaded in its object, as it always has."""
 
 
 def resolve_device(name: str) -> "torch.device":
@@ -209,12 +253,15 @@ def run_metric(
     labels_id: str | None = None,
     plugin_versions: dict[str, str] | None = None,
     progress=None,
+    executor: Executor | None = None,
 ) -> RunSummary:
     """Score every sample of ``dataset`` that ``store`` lacks for ``metric``; see the module docstring.
 
     ``hashes`` are the samples' content hashes (:func:`hash_samples`; computed when not given).
     ``progress`` is an optional :class:`rich.progress.Progress` that gets one task for this run.
+    ``executor`` decodes and scores the pending samples (default: :class:`LocalExecutor`).
     """
+    executor = executor or LocalExecutor()
     check_compatible(metric, dataset, options)
     samples = selected(dataset, options)
     if len({s.id for s in samples}) != len(samples):  # open_dataset refuses them; a dataset built by hand may not
@@ -224,10 +271,10 @@ def run_metric(
     content = [hashes[s.id].for_kind(metric.kind) for s in samples]
     unreadable = {i: reason for i, s in enumerate(samples) if (reason := hashes[s.id].error_for(metric.kind))}
     identity = metric.identity()
-    device = None
+    loaded = None
     if identity.weights_hash is None:  # weight files known only once loaded: load first
-        device = _load(metric, options)
-        identity = _loaded_identity(identity, metric)
+        loaded = executor.load(metric, options, None)
+        identity = _loaded_identity(identity, loaded.weights)
     key = ScoreKey(metric.name, identity.config_hash, identity.weights_hash, dataset.name)
     stored = store.stored(key)
     pending = [i for i, (s, h) in enumerate(zip(samples, content)) if i not in unreadable and (
@@ -246,15 +293,15 @@ def run_metric(
     unreadable = {i: reason for i, reason in unreadable.items() if i not in unchanged}
     if not pending and not unreadable:
         return summary
-    if pending and device is None:
-        device = _load(metric, options)
-        _check_declared_weights(identity, metric)
-    if device is not None:
-        summary.device = str(device)
+    if pending and loaded is None:
+        loaded = executor.load(metric, options, len(pending))
+        _check_declared_weights(identity, metric.name, loaded.weights)
+    if loaded is not None:
+        summary.device = loaded.device
     summary.run_id = store.begin_run(
         key, metric_config=identity.config, weights=identity.weights or {}, dataset_root=str(dataset.root.resolve()),
         device=summary.device, host=socket.gethostname(), versions=_versions(plugin_versions), labels_id=labels_id)
-    work = _Work(store, key, summary, [samples[i] for i in pending], [content[i] for i in pending],
+    work = Work(store, key, summary, [samples[i] for i in pending], [content[i] for i in pending],
                  # a retried failure is replaced only while it is the one this run saw
                  [stored[(samples[i].id, content[i])].run_id if (samples[i].id, content[i]) in stored else None
                   for i in pending])
@@ -267,7 +314,7 @@ def run_metric(
                         for i in unreadable if (samples[i].id, content[i]) in stored}
             work.tally(rows, store.record(key, summary.run_id, rows, expected=previous))
         if pending:
-            _score_pending(metric, work, options, progress)
+            executor.score(metric, work, options, progress)
         status = "completed"
     except StoreError as exc:
         status, error = "failed", str(exc)
@@ -294,20 +341,20 @@ def _load(metric: Metric, options: RunOptions) -> "torch.device":
     return device
 
 
-def _loaded_identity(identity: Identity, metric: Metric) -> Identity:
-    files = dict(metric.weights)
+def _loaded_identity(identity: Identity, weights: dict[str, str]) -> Identity:
+    files = dict(weights)
     return Identity(identity.name, identity.config, identity.config_hash, files, weights_hash(files))
 
 
-def _check_declared_weights(identity: Identity, metric: Metric) -> None:
+def _check_declared_weights(identity: Identity, name: str, weights: dict[str, str]) -> None:
     """A metric that declared its weight files must load exactly those (else its scores are mis-keyed)."""
-    if metric.weights and metric.weights != identity.weights:
+    if weights and weights != identity.weights:
         raise IqabenchError(
-            f"metric {metric.name!r} declared the weight files {identity.weights} but loaded {metric.weights}; "
+            f"metric {name!r} declared the weight files {identity.weights} but loaded {weights}; "
             "its weight_files() must name exactly what load() reads")
 
 
-class _Work:
+class Work:
     """The pending samples of one run: claiming them in the store, and counting what became of each."""
 
     def __init__(self, store: ScoreStore, key: ScoreKey, summary: RunSummary, samples: list[Sample],
@@ -353,6 +400,17 @@ class _Work:
         self.tally(rows, self.store.record(self.key, self.summary.run_id, rows, self.expected))
         self.advance(len(rows))
 
+    def record_results(self, results: Iterable[Result]) -> None:
+        """Commit the results of one batch (indices among the pending samples) in one transaction."""
+        self.record([(self.samples[index].id, self.content[index], value, error, seconds)
+                     for index, value, error, seconds in results])
+
+    def track(self, progress, description: str) -> None:
+        """Show this run as one task of ``progress`` (None: no progress shown)."""
+        if progress is not None:
+            self.progress = progress
+            self.task = progress.add_task(description, total=len(self.samples))
+
     def tally(self, rows, outcome: list[StoredScore | None]) -> None:
         """Count each row: written by this run (scored or failed), or kept as another run stored it."""
         for (sid, _, score, error, _), kept in zip(rows, outcome):
@@ -376,16 +434,14 @@ class _Work:
             self.progress.advance(self.task, count)
 
 
-def _score_pending(metric: Metric, work: _Work, options: RunOptions, progress) -> None:
+def _score_pending(metric: Metric, work: Work, options: RunOptions, progress) -> None:
     """Decode and score the pending samples in batches, each committed as it is scored; then those another
     run had claimed and not stored meanwhile."""
     import torch
 
     from .decoding import DecodeDataset
 
-    if progress is not None:
-        work.progress = progress
-        work.task = progress.add_task(f"{metric.name} on {work.summary.dataset}", total=len(work.samples))
+    work.track(progress, f"{metric.name} on {work.summary.dataset}")
     workers = options.num_workers if options.num_workers is not None else default_workers()
     torch.set_num_threads(scoring_threads(workers))
     max_pixels = options.max_pixels or settings.max_pixels()
@@ -394,16 +450,22 @@ def _score_pending(metric: Metric, work: _Work, options: RunOptions, progress) -
     decoder = DecodeDataset(work.samples, metric, max_pixels)
 
     def score(items: Iterable[Decoded]) -> None:
-        for batch in cut_batches(items, size, budget):
-            started = time.perf_counter()
-            results = score_decoded(metric, batch)
-            per_image = (time.perf_counter() - started) / len(batch)
-            work.record([(work.samples[index].id, work.content[index], value, error, per_image)
-                         for index, (value, error) in sorted(results.items())])
+        for results in score_batches(metric, items, size, budget):
+            work.record_results(results)
 
     score(_decoded(decoder, work.claimed(max(size, 16)), workers))
     while ready := work.claim_deferred():  # few, usually: decoded here
         score(decoder[i] for i in ready)
+
+
+def score_batches(metric: Metric, items: Iterable[Decoded], size: int, budget: int) -> Iterator[list[Result]]:
+    """Cut decoded items into batches (:func:`cut_batches`) and score each (:func:`score_decoded`): one list
+    of results per batch, in index order, each with the batch's seconds per image."""
+    for batch in cut_batches(items, size, budget):
+        started = time.perf_counter()
+        results = score_decoded(metric, batch)
+        per_image = (time.perf_counter() - started) / len(batch)
+        yield [(index, value, error, per_image) for index, (value, error) in sorted(results.items())]
 
 
 def cut_batches(items: Iterable[Decoded], size: int, budget: int) -> Iterator[list[Decoded]]:

@@ -7,6 +7,7 @@ printed); 2 usage error; 3 a dataset of the suite is absent (unless ``--skip-una
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -24,16 +25,21 @@ from .console import handles_errors
               help="Folder holding suites/ and the generated files; relative to the current folder, so "
                    "outside a checkout pass its leaderboards/ folder.")
 @options.offline
+@options.executor
 @click.option("--skip-unavailable", is_flag=True,
               help="Skip a dataset whose data is absent (with a message) instead of failing.")
 @handles_errors
-def leaderboard(suite_name, check, store_path, out, offline, skip_unavailable) -> None:
-    """Score what the store lacks for a suite, then write its tables, plots and provenance."""
+def leaderboard(suite_name, check, store_path, out, offline, executor_name, address, actors, cpus_per_actor,
+                gpus_per_actor, skip_unavailable) -> None:
+    """Score what the store lacks for a suite (here, or on a Ray cluster with --executor ray), then write
+    its tables, plots and provenance."""
     from .. import api, settings
 
-    with settings.overrides(offline=offline):
+    executor = options.make_executor(executor_name, address, actors, cpus_per_actor, gpus_per_actor)
+    with settings.overrides(offline=offline), closing(executor):
         problems = api.leaderboard(suite_name, out=out, store=store_path, check=check,
-                                   skip_unavailable=skip_unavailable, log=lambda line: click.echo(line, err=True))
+                                   skip_unavailable=skip_unavailable, log=lambda line: click.echo(line, err=True),
+                                   executor=executor)
     if not check:
         click.echo(f"wrote suite {suite_name!r} to {out}/{suite_name}/, {out}/README.md and {out}/index.html")
         return
