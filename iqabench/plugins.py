@@ -32,11 +32,12 @@ ENTRY_POINT_GROUP = "iqabench"
 #: plugin name -> module of the plugins that ship with iqabench.
 BUILTIN_PLUGINS = {"datasets": "iqabench_datasets.plugin", "pyiqa": "iqabench_pyiqa.plugin",
                    "effres": "iqabench_effres.plugin", "msfr": "iqabench_msfr.plugin",
-                   "gada": "iqabench_gada.plugin"}
+                   "gada": "iqabench_gada.plugin", "gfiqa-prior": "iqabench_gfiqa_prior.plugin"}
 #: what each built-in plugin registers, for the message of an IQABENCH_PLUGINS that leaves it out.
 BUILTIN_PROVIDES = {"datasets": "every dataset, default included", "pyiqa": "niqe, brisque, musiq, pyiqa:<name>",
                     "effres": "the effres metrics and trainer", "msfr": "the msfr metric and trainer",
-                    "gada": "the gada metrics and trainer"}
+                    "gada": "the gada metrics and trainer",
+                    "gfiqa-prior": "the gfiqa-prior metrics and trainer"}
 #: hook name -> what it registers.
 REGISTERS = {"register_metrics": "metric", "register_datasets": "dataset", "register_trainers": "trainer"}
 #: what each kind of registered thing must be an instance of.
