@@ -46,20 +46,21 @@ PASSED_ENV = ("HF_HUB_OFFLINE",)
 
 
 class RayExecutor:
-    """Connects to (or starts) a Ray cluster on first use; one actor pool per metric, stopped by
-    :meth:`close` or when the next metric loads."""
+    """Connects to (or starts) a Ray cluster on first use; one actor pool at a time, kept while the next
+    run loads the same metric with the same settings (a suite's datasets), stopped by :meth:`close`."""
 
     def __init__(self, options: RayOptions) -> None:
         self.options = options
         self.actors: list = []
         self.where = ""
         self._started = False
+        self._pool: tuple | None = None  # what the running pool was started with
+        self._loaded: Loaded | None = None
 
     # -- the pool ----------------------------------------------------------------------------
     def load(self, metric: Metric, options: RunOptions, pending: int | None) -> Loaded:
         """Start the pool for ``metric`` (every actor loads it) and return where it runs and its weights."""
         self._connect()
-        self._stop_actors()
         resources = ray.cluster_resources()
         gpus = self._gpus(options, resources.get("GPU", 0.0))
         cpus = self.options.cpus_per_actor
@@ -67,12 +68,20 @@ class RayExecutor:
         count = self._count(resources, cpus, gpus, None if pending is None else math.ceil(pending / size))
         max_pixels = options.max_pixels or settings.max_pixels()
         budget = options.batch_pixels or settings.batch_pixels(max_pixels)
+        pool = (metric.name, metric.config_hash(), count, cpus, gpus, size, max_pixels, budget, actor_env())
+        if pool == self._pool and self._loaded is not None:
+            return self._loaded
+        self._stop_actors()
         actor = ray.remote(ScoringActor).options(
             num_cpus=cpus, num_gpus=gpus, max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES,
             runtime_env={"env_vars": actor_env()})
         self.actors = [actor.remote(metric.name, metric.config_hash(), "cuda" if gpus else "cpu",
                                     max(1, int(cpus)), size, max_pixels, budget) for _ in range(count)]
-        found = self._get([a.load.remote() for a in self.actors])
+        try:
+            found = self._get([a.load.remote() for a in self.actors])
+        except BaseException:
+            self._stop_actors()
+            raise
         if len({json.dumps(f["weights"], sort_keys=True) for f in found}) > 1:
             raise IqabenchError(
                 f"the Ray actors of metric {metric.name!r} loaded different weight files: "
@@ -82,7 +91,9 @@ class RayExecutor:
         self.where = f"{len(hosts)} node(s): {', '.join(hosts)}"
         devices = ", ".join(sorted({f["device"] for f in found}))
         reserved = f"{cpus:g} CPU" + (f" and {gpus:g} GPU" if gpus else "")
-        return Loaded(f"ray: {count} actor(s) on {devices}, {reserved} each, {self.where}", found[0]["weights"])
+        self._pool = pool
+        self._loaded = Loaded(f"ray: {count} actor(s) on {devices}, {reserved} each, {self.where}", found[0]["weights"])
+        return self._loaded
 
     def _connect(self) -> None:
         if ray.is_initialized():  # the caller's connection (a notebook, a test) is used as it is
@@ -127,7 +138,7 @@ class RayExecutor:
     def _stop_actors(self) -> None:
         for actor in self.actors:
             ray.kill(actor, no_restart=True)
-        self.actors = []
+        self.actors, self._pool, self._loaded = [], None, None
 
     def close(self) -> None:
         """Stop the pool, and the local cluster when this executor started it (else just disconnect)."""
@@ -153,9 +164,13 @@ class RayExecutor:
             while chunk := list(islice(indices, size)):
                 yield [transport.item(i, work.samples[i], full_reference, ship) for i in chunk]
 
-        self._run(work, tasks(work.claimed(size)))
-        while ready := work.claim_deferred():
-            self._run(work, tasks(iter(ready)))
+        try:
+            self._run(work, tasks(work.claimed(size)))
+            while ready := work.claim_deferred():
+                self._run(work, tasks(iter(ready)))
+        except BaseException:  # tasks may still run, or an actor be dead: the next run starts a new pool
+            self._stop_actors()
+            raise
 
     def _run(self, work: Work, tasks: Iterable[list[transport.Item]]) -> None:
         """Keep every actor busy with ``tasks`` (claimed as they are sent) and commit the results."""
