@@ -82,6 +82,9 @@ def gfiqa_prior(root, labels, out, restart, variant, k, epochs, batch, lr, decay
     def run() -> None:
         from iqabench.plugins import load_registry
 
+        from . import files
+
+        files.resolve(files.training_files(variant))  # every missing file named before the data is read
         data = GfiqaData.open(root or load_registry().dataset("gfiqa").card.default_root(), labels, seed)
         parts = data.manifest["parts"]
         click.echo("split (seed {}): ".format(seed) + ", ".join(

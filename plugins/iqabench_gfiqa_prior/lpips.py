@@ -50,6 +50,7 @@ class LPIPS(nn.Module):
         widths = [self.features[index - 1].out_channels for index in TAPS]
         for index, channels in enumerate(widths):
             setattr(self, f"lin{index}", NetLinLayer(channels))
+            getattr(self, f"lin{index}").model[1].weight.data.abs_()  # LPIPS's weights are never negative
         self.register_buffer("shift", torch.tensor(SHIFT).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("scale", torch.tensor(SCALE).view(1, 3, 1, 1), persistent=False)
         self.requires_grad_(False)
