@@ -76,6 +76,10 @@ def test_the_split_is_seeded_and_computed_from_the_label_file(tmp_path):
     assert {part: part_counts["rows"] for part, part_counts in parts.items()} == \
            {"train": 13999, "validation": 2000, "test": 3999}
     assert all(row[0] in {f"image/{name}" for name in split[part]} for part in data.parts for row in data.parts[part])
+    from iqabench.subsets import read_ids
+
+    written = data.write_split(tmp_path / "out" / "gfiqa-prior.split.json")
+    assert read_ids(written, "test") == [f"image/{name}" for name in split["test"]]
 
 
 @requires_shared

@@ -87,6 +87,7 @@ def gfiqa_prior(root, labels, out, restart, variant, k, epochs, batch, lr, decay
         files.resolve(files.training_files(variant))  # every missing file named before the data is read
         data = GfiqaData.open(root or load_registry().dataset("gfiqa").card.default_root(), labels, seed)
         parts = data.manifest["parts"]
+        split_file = data.write_split(out.with_suffix(".split.json"))
         click.echo("split (seed {}): ".format(seed) + ", ".join(
             f"{part} {counts['present']} of {counts['rows']}" for part, counts in parts.items()))
         with TrainingProgress() as progress:
@@ -105,7 +106,7 @@ def gfiqa_prior(root, labels, out, restart, variant, k, epochs, batch, lr, decay
                        f"paper: {PAPER[variant]}")
         elif not payload["progress"]["finished"]:
             click.echo(f"stopped after {payload['progress']['steps']} steps; run the same command to resume")
-        click.echo(f"checkpoint: {out}")
+        click.echo(f"checkpoint: {out}\nsplit: {split_file} (iqabench run --dataset gfiqa --subset {split_file}:test)")
 
     try:
         run()

@@ -37,6 +37,18 @@ class GfiqaData:
 
     parts: dict[str, list]
     manifest: dict
+    #: every label row's id in each part, present or not (what ``--subset FILE.json:PART`` takes).
+    split: dict[str, list[str]] | None = None
+
+    def write_split(self, path: Path) -> Path:
+        """The split as JSON (``train``, ``validation``, ``test`` id lists and how they were drawn), for
+        ``iqabench run --subset <path>:test``."""
+        import json
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({key: self.manifest[key] for key in ("label_file_sha256", "seed", "how")}
+                                   | self.split, indent=1) + "\n")
+        return path
 
     @classmethod
     def open(cls, root: Path, labels: Path | None = None, seed: int = 0, dataset: str = "gfiqa") -> "GfiqaData":
@@ -63,7 +75,7 @@ class GfiqaData:
             "parts": {part: {"rows": len(split[part]), "present": len(parts[part])} for part in PARTS},
             "label_scale": f"(mos - {low}) / ({high} - {low})",
         }
-        return cls(parts, manifest)
+        return cls(parts, manifest, split)
 
 
 class Images(torch.utils.data.Dataset):
