@@ -7,6 +7,7 @@ per-image overhead, rerun: :mod:`.harness`), timed in one run.
     python -m benchmarks --only effres   # effres images per second beside NIQE (needs ../shared)
     python -m benchmarks --only msfr     # msfr images per second beside pyiqa's SSIM
     python -m benchmarks --only gada     # gada images per second beside the paper's 120 (needs ../shared)
+    python -m benchmarks --only ray      # the Ray executor against the local one (needs the extra ray)
     python benchmarks/report.py          # the same
     python -m benchmarks --quick         # small sizes, a smoke test of the command; targets not judged
     python -m benchmarks --skip-compile  # leave out the cold-cache compile rows (the slowest part)
@@ -35,10 +36,10 @@ from pathlib import Path
 import numpy as np
 
 if __package__:
-    from . import cases, effres, gada, harness, msfr
+    from . import cases, effres, gada, harness, msfr, ray_executor
 else:  # run as a script: python benchmarks/report.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks import cases, effres, gada, harness, msfr
+    from benchmarks import cases, effres, gada, harness, msfr, ray_executor
 
 
 @dataclass
@@ -259,7 +260,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-compile", action="store_true", help="leave out the cold-cache compile rows")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
-    parser.add_argument("--only", choices=["stats", "harness", "effres", "msfr", "gada"], help="one table only")
+    parser.add_argument("--only", choices=["stats", "harness", "effres", "msfr", "gada", "ray"], help="one table only")
     args = parser.parse_args(argv)
 
     sizes = dict(point=cases.N_POINT, brute=cases.N_BRUTE, boot=cases.N_BOOT, resamples=cases.RESAMPLES,
@@ -286,6 +287,8 @@ def main(argv=None) -> int:
         rows.extend(msfr.rows(Row, args.quick))
     if args.only in (None, "gada"):
         rows.extend(gada.rows(Row, args.quick))
+    if args.only in (None, "ray"):
+        rows.extend(ray_executor.rows(Row, args.quick))
     for row in rows:
         row.met = None if args.quick else judge(row.target, row.ours, row.ratio)
 

@@ -204,6 +204,20 @@ def test_shipped_bytes_give_the_same_scores_as_paths(executor, local_rows, tmp_p
     assert rows(tmp_path / "s.sqlite") == first(local_rows, 8)
 
 
+@requires_shared
+def test_an_actor_whose_metric_differs_from_the_drivers_refuses_to_score(executor, tmp_path):
+    from iqabench.errors import IqabenchError
+
+    niqe = load_registry().metric("niqe")
+    changed = type("ChangedNiqe", (type(niqe),), {"version": "driver-only"})()  # as if the driver had another version
+    dataset = Dataset(DatasetCard(name="toy", format="folder"), tmp_path, _default_samples()[:2], [])
+    with ScoreStore(tmp_path / "s.sqlite") as store, pytest.raises(IqabenchError, match="not the driver's") as raised:
+        run_metric(changed, dataset, store, CPU, executor=executor)
+    assert "install the same versions of iqabench and its plugins on every node" in str(raised.value)
+    assert executor.actors == [], "the refused pool is stopped"
+    assert rows(tmp_path / "s.sqlite") == []
+
+
 SUITE = """
 title = "one fast metric on eight images"
 device = "cpu"
