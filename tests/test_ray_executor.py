@@ -94,6 +94,38 @@ def _default_samples():
     return open_dataset(load_registry().dataset("default"), None).samples
 
 
+@pytest.mark.parametrize("resources, cpus, gpus, tasks, count", [
+    ({"CPU": 2.0}, 1.0, 0.0, None, 2),  # one actor per CPU
+    ({"CPU": 2.0}, 1.0, 0.0, 1, 1),  # never more actors than tasks
+    ({"CPU": 16.0, "GPU": 1.0}, 1.0, 0.5, None, 2),  # two actors share a GPU
+    ({"CPU": 16.0, "GPU": 4.0}, 2.0, 1.0, None, 4),  # one per GPU
+])
+def test_the_pool_has_one_actor_per_slot(resources, cpus, gpus, tasks, count):
+    assert ray_executor.RayExecutor(RayOptions())._count(resources, cpus, gpus, tasks) == count
+
+
+def test_more_actors_than_the_cluster_holds_is_a_usage_error():
+    from iqabench.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"has room for 2 actor\(s\) of 1 CPU each, not 3"):
+        ray_executor.RayExecutor(RayOptions(actors=3))._count({"CPU": 2.0}, 1.0, 0.0, None)
+
+
+@pytest.mark.parametrize("device, asked, available, gpus", [
+    ("auto", None, 0.0, 0.0), ("auto", None, 2.0, 1.0), ("cuda", 0.25, 1.0, 0.25), ("cpu", None, 8.0, 0.0),
+    ("cuda", None, 0.0, "no GPU"), ("cpu", 1.0, 1.0, "--device is cpu"), ("auto", 2.0, 1.0, "has 1 GPU"),
+])
+def test_gpus_per_actor(device, asked, available, gpus):
+    from iqabench.errors import UsageError
+
+    executor = ray_executor.RayExecutor(RayOptions(gpus_per_actor=asked))
+    if isinstance(gpus, str):
+        with pytest.raises(UsageError, match=gpus):
+            executor._gpus(RunOptions(device=device), available)
+    else:
+        assert executor._gpus(RunOptions(device=device), available) == gpus
+
+
 @requires_shared
 def test_scores_equal_the_local_executors_bit_for_bit(executor, local_rows, tmp_path):
     summary = score_default(tmp_path / "s.sqlite", executor)

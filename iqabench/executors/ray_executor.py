@@ -79,14 +79,14 @@ class RayExecutor:
                                     max(1, int(cpus)), size, max_pixels, budget) for _ in range(count)]
         try:
             found = self._get([a.load.remote() for a in self.actors])
+            if len({json.dumps(f["weights"], sort_keys=True) for f in found}) > 1:
+                raise IqabenchError(
+                    f"the Ray actors of metric {metric.name!r} loaded different weight files: "
+                    + "; ".join(f"{f['host']}: {f['weights']}" for f in found)
+                    + ". Put the same weight files on every node (IQABENCH_WEIGHTS_DIR)")
         except BaseException:
             self._stop_actors()
             raise
-        if len({json.dumps(f["weights"], sort_keys=True) for f in found}) > 1:
-            raise IqabenchError(
-                f"the Ray actors of metric {metric.name!r} loaded different weight files: "
-                + "; ".join(f"{f['host']}: {f['weights']}" for f in found)
-                + ". Put the same weight files on every node (IQABENCH_WEIGHTS_DIR)")
         hosts = sorted({f["host"] for f in found})
         self.where = f"{len(hosts)} node(s): {', '.join(hosts)}"
         devices = ", ".join(sorted({f["device"] for f in found}))
