@@ -162,3 +162,27 @@ def test_score_map_colours_scored_patches_and_greys_the_rest():
     assert heat[:128, :128, 0].mean() > heat[:128, :128, 1].mean()  # score 0: red
     assert heat[:128, 128:, 1].mean() > heat[:128, 128:, 0].mean()  # score 1: green
     assert np.array_equal(colour(np.array([0.0, 0.5, 1.0])), [[220, 40, 40], [235, 210, 50], [40, 180, 60]])
+
+
+def test_source_height_downscales_taller_faces_and_init_starts_from_a_checkpoint(tmp_path):
+    from iqabench_effres.faces import at_height, load_faces
+
+    tall, short = textured(512, 0), textured(128, 1)
+    assert at_height(tall, 256).shape == (256, 256, 3) and at_height(short, 256) is short
+    assert at_height(np.zeros((600, 300, 3), np.uint8), 200).shape == (200, 100, 3)
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    Image.fromarray(tall).save(faces / "tall.png")
+    Image.fromarray(short).save(faces / "short.png")
+    loaded = load_faces([faces], "none", height=256)
+    assert sorted(image.shape[0] for image in loaded.images) == [128, 256]
+    assert sorted(mask.shape[0] for mask in loaded.masks) == [128, 256]
+
+    source = tmp_path / "start.pt"
+    start = EffResNet("resnet18")
+    checkpoint.save(source, {"config": {"settings": {"backbone": "resnet18", "patch": 128}},
+                             "model": {k: v.half() for k, v in start.state_dict().items()}})
+    built = build_model(TrainSettings(backbone="resnet18", init=str(source)))
+    assert torch.equal(built.state_dict()["head.weight"], start.state_dict()["head.weight"].half().float())
+    with pytest.raises(ValueError, match="holds a resnet18, not a resnet34"):
+        build_model(TrainSettings(backbone="resnet34", init=str(source)))

@@ -36,12 +36,17 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
 @click.option("--mask", type=click.Choice(["mediapipe", "bisenet", "none"]), default="mediapipe", show_default=True)
 @click.option("--imagenet", type=click.Path(exists=True, dir_okay=False), default=None,
               help="torchvision ImageNet weights of the backbone to start from (the paper's pretraining).")
+@click.option("--source-height", type=click.IntRange(min=64), default=None,
+              help="Downscale taller training and validation faces to this height first, so that their own "
+                   "pixels are sharp (CelebA-HQ's 1024-px faces are upsampled).")
+@click.option("--init", "init", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="An effres checkpoint whose weights training starts from (fine-tuning).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes drawing samples.")
 @click.option("--minutes", type=float, default=None, help="Stop (and save) after this many minutes.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
 def effres(data, validation, out, restart, backbone, patch, batch, accumulate, learning_rate, epochs, epoch_patches, attack,
-           pgd_step, mask, imagenet, seed, workers, minutes, device) -> None:
+           pgd_step, mask, imagenet, source_height, init, seed, workers, minutes, device) -> None:
     import torch
 
     from iqabench.cli.console import handles_errors
@@ -52,7 +57,8 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
     settings = TrainSettings(backbone=backbone, patch=int(patch), batch=batch, accumulate=accumulate,
                              learning_rate=learning_rate,
                              epochs=epochs, epoch_patches=epoch_patches, attack=attack, pgd_step=pgd_step,
-                             mask=mask, seed=seed, workers=workers, imagenet=imagenet)
+                             mask=mask, seed=seed, workers=workers, imagenet=imagenet, source_height=source_height,
+                             init=str(Path(init).resolve()) if init else None)
 
     @handles_errors
     def run() -> None:

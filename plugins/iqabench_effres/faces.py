@@ -49,12 +49,22 @@ def read_rgb(path: Path) -> np.ndarray:
         return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
 
 
-def load_faces(sources, mask: str, root: Path | None = None) -> Faces:
-    """Decode every training image and compute its mask with the named masker."""
+def at_height(image: np.ndarray, height: int | None) -> np.ndarray:
+    """``image`` downscaled (Pillow's Lanczos, aspect kept) to ``height`` pixels when it is taller; as it is
+    otherwise or without a height."""
+    if height is None or image.shape[0] <= height:
+        return image
+    width = max(1, round(image.shape[1] * height / image.shape[0]))
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+
+
+def load_faces(sources, mask: str, root: Path | None = None, height: int | None = None) -> Faces:
+    """Decode every training image (downscaled to ``height`` when taller, :func:`at_height`) and compute its
+    mask with the named masker."""
     faces = Faces([], [], [])
     face_masker = masker(mask)
     for path in image_paths(sources):
-        image = read_rgb(path)
+        image = at_height(read_rgb(path), height)
         faces.images.append(image)
         faces.masks.append(face_masker.mask(image))
         name = str(path.resolve().relative_to(root.resolve())) if root else str(path)
@@ -63,4 +73,4 @@ def load_faces(sources, mask: str, root: Path | None = None) -> Faces:
     return faces
 
 
-__all__ = ["Faces", "image_paths", "load_faces", "read_rgb"]
+__all__ = ["Faces", "at_height", "image_paths", "load_faces", "read_rgb"]

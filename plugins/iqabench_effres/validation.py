@@ -10,7 +10,7 @@ from scipy.stats import spearmanr
 
 from iqabench.degrade import RESAMPLE_METHODS, downscale_upscale
 
-from .faces import image_paths, read_rgb
+from .faces import at_height, image_paths, read_rgb
 from .inference import NoFaceError, score_face
 from .masks import masker
 from .samples import SampleRecipe, nuisances
@@ -19,14 +19,16 @@ FACTORS = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.0625)
 PATCHES = 25
 
 
-def validation_set(sources, mask: str, seed: int = 0) -> list[list[tuple[np.ndarray, np.ndarray, float]]]:
-    """Per face: (degraded image, its mask, factor) for each of :data:`FACTORS`."""
+def validation_set(sources, mask: str, seed: int = 0,
+                   height: int | None = None) -> list[list[tuple[np.ndarray, np.ndarray, float]]]:
+    """Per face (downscaled to ``height`` when taller, as the training faces): (degraded image, its mask,
+    factor) for each of :data:`FACTORS`."""
     rng = np.random.default_rng([seed, 7])
     face_masker = masker(mask)
     recipe = SampleRecipe(jpeg_quality=(50, 95), grey_probability=0.0)
     faces = []
     for path in image_paths(sources):
-        image = read_rgb(path)
+        image = at_height(read_rgb(path), height)
         region = face_masker.mask(image)
         versions = []
         for factor in FACTORS:
