@@ -42,6 +42,7 @@ class ScoringActor:
     def _resolve(self):
         import torch
 
+        from .. import decoding  # noqa: F401  imported here, with the metric, rather than by the first task
         from ..errors import IqabenchError
         from ..plugins import load_registry
         from ..runner import resolve_device
