@@ -51,8 +51,10 @@ class CheckpointKind:
         torch.save({"format": self.format, **payload}, partial)
         partial.replace(path)
 
-    def load(self, path: Path, expected_sha256: str | None = None) -> dict:
-        """Read a checkpoint; with ``expected_sha256`` the file's hash is checked before it is deserialised."""
+    def load(self, path: Path, expected_sha256: str | None = None, *, mmap: bool = False) -> dict:
+        """Read a checkpoint; with ``expected_sha256`` the file's hash is checked before it is deserialised.
+        ``mmap`` maps the tensors instead of reading them (what is never used, such as an optimizer's
+        state, then stays on disk)."""
         if not path.is_file():
             raise WeightsError(f"{self.model} checkpoint {str(path)!r} does not exist. Train one with "
                                f"`iqabench train {self.model}`, or reinstall iqabench to get the shipped one.")
@@ -61,7 +63,11 @@ class CheckpointKind:
                                f"pins ({expected_sha256}); it was changed or damaged. Reinstall iqabench or retrain.")
         import torch
 
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+        except Exception as exc:  # truncated, not a torch file, or holding more than tensors and plain values
+            raise WeightsError(f"{str(path)!r} could not be read as a {self.model} checkpoint "
+                               f"({type(exc).__name__}: {exc}); retrain, or reinstall iqabench.") from exc
         if not isinstance(payload, dict) or payload.get("format") != self.format:
             raise WeightsError(f"{str(path)!r} is not a {self.model} checkpoint (format {self.format!r} expected).")
         return payload

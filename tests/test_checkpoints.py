@@ -68,3 +68,12 @@ def test_save_clock_saves_at_boundaries_intervals_and_when_out_of_time():
     short = SaveClock(minutes=0.0, save_minutes=60)
     time.sleep(0.01)
     assert short.out_of_time() and short.due(False, short.out_of_time())
+
+
+def test_a_truncated_checkpoint_is_a_clear_error_and_mmap_reads_the_same(tmp_path):
+    path = tmp_path / "toy.pt"
+    KIND.save(path, {"model": {"w": torch.arange(4.0)}})
+    assert torch.equal(KIND.load(path, mmap=True)["model"]["w"], torch.arange(4.0))
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(WeightsError, match="could not be read as a toy checkpoint"):
+        KIND.load(path)

@@ -20,27 +20,16 @@ USER_FILE = ("gfiqa-prior.pt", "gfiqa-prior")
 save, load = KIND.save, KIND.load
 
 
+def load_for_scoring(path) -> dict:
+    """A checkpoint read for scoring: memory-mapped, so the optimizer state it also holds is never read."""
+    return KIND.load(path, mmap=True)
+
+
 def trained_state(model) -> dict:
     """What a checkpoint keeps of the model: everything but the frozen generator (which comes from its file)."""
     return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()
             if not name.startswith("generator.")}
 
 
-__all__ = ["FORMAT", "KIND", "USER_FILE", "load", "save", "trained_state"]
+__all__ = ["FORMAT", "KIND", "USER_FILE", "load", "load_for_scoring", "save", "trained_state"]
 
-
-def load_for_scoring(path):
-    """A checkpoint read for scoring: memory-mapped (the optimiser state it also holds is never read into
-    memory), tensors only, with its format checked."""
-    import torch
-
-    from iqabench.errors import WeightsError
-
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception as exc:
-        raise WeightsError(f"{str(path)!r} could not be read as a gfiqa-prior checkpoint "
-                           f"({type(exc).__name__}: {exc})") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise WeightsError(f"{str(path)!r} is not a gfiqa-prior checkpoint (format {FORMAT!r} expected).")
-    return payload

@@ -12,7 +12,6 @@ file it writes (mid-epoch: the epoch's order is seeded, the batches done are ski
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,7 +24,7 @@ from iqabench.checkpoints import SaveClock
 from . import checkpoint
 from .data import GfiqaData, loader
 from .losses import LossWeights, objective
-from .model import GfiqaPrior, ModelConfig, Pretrained, build, build_losses_networks, build_untrained_for_tests
+from .model import GfiqaPrior, ModelConfig, build, build_losses_networks, build_untrained_for_tests
 
 #: the only value of ``pretrained`` that builds random weights: tests use it; the command line cannot.
 RANDOM_WEIGHTS_FOR_TESTS = "random weights, for tests only"
