@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image, ImageFilter
+from PIL import ImageFilter
 
 from iqabench.cli import main
 from iqabench.testing import install_entry_point, sample_pictures

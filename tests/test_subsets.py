@@ -5,9 +5,7 @@ import csv
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from iqabench.cli import main
 from iqabench.errors import UsageError
 from iqabench.leaderboard.suites import load_suite
 from iqabench.subsets import parse, read_ids
