@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patch 128 --batch 16 --accumulate 16 "
-            "--learning-rate 1e-4 --attack fgsm is the recipe of the shipped checkpoint.")
+            "--learning-rate 1e-4 --attack fgsm --source-height 512 is the recipe of the shipped checkpoint (then "
+            "fine-tuned with --init at --source-height 256 and --learning-rate 5e-5).")
 
 
 @click.command(name="effres", help=f"Train effres (Kansy et al.) on clean face images, self-supervised. {CPU_HINT}")

@@ -13,11 +13,12 @@ faces, if any are given.
 
 ``source_height``: the recipe labels a training face's own pixels as sharp (target 1 before any
 degradation). CelebA-HQ's 1024-pixel faces are not: they were upsampled from smaller CelebA photographs, so a
-copy resampled at 0.5 looks like the original and still gets 0.5. The shipped checkpoint, trained that way,
-scores the clean held-out faces 0.44 on average (0.3-0.5 at 256 to 1024 pixels), compressing the top of
-the scale. With ``source_height`` every training and validation face is first downscaled to that height
-(when taller), where the label 1 holds (fine-tuning the shipped weights this way did not help: README). ``init`` starts from another effres checkpoint's weights. Training saves a checkpoint after every optimizer step that ends a
-``save_minutes`` interval and after every epoch, and resumes from ``--out`` when it exists.
+copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_height`` every training
+and validation face is first downscaled to that height (when taller), where the label 1 holds better. The
+shipped checkpoint was trained at 512, then fine-tuned at 256 (README, effres section); a checkpoint trained
+at their 1024 pixels scored clean held-out faces 0.44 on average, compressing the top of the scale.
+``init`` starts from another effres checkpoint's weights. Training saves a checkpoint after every optimizer
+step that ends a ``save_minutes`` interval and after every epoch, and resumes from ``--out`` when it exists.
 """
 
 from __future__ import annotations
