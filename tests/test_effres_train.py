@@ -96,10 +96,11 @@ def test_a_few_training_steps_lower_the_loss_and_the_checkpoint_round_trips(tmp_
     torch.manual_seed(settings.seed)
     before = _loss_on(build_model(settings), batch)
     out = tmp_path / "effres.pt"
-    steps = []
+    steps, epochs = [], []
     payload = train(settings, [faces], out, device=torch.device("cpu"),
-                    progress=lambda state, _: steps.append(state["steps"]))
+                    progress=lambda state, _: steps.append(state["steps"]), on_epoch=epochs.append)
     assert steps == list(range(1, 17))
+    assert epochs == payload["history"] and [figures["epoch"] for figures in epochs] == [1]
     saved = checkpoint.load(out)
     assert saved["config"]["settings"]["backbone"] == "resnet18"
     assert [entry["path"] for entry in saved["data"]] == [str(faces / "0.png"), str(faces / "1.png")]
@@ -186,3 +187,26 @@ def test_source_height_downscales_taller_faces_and_init_starts_from_a_checkpoint
     assert torch.equal(built.state_dict()["head.weight"], start.state_dict()["head.weight"].half().float())
     with pytest.raises(ValueError, match="holds a resnet18, not a resnet34"):
         build_model(TrainSettings(backbone="resnet34", init=str(source)))
+
+
+def test_the_train_command_prints_each_epoch_with_its_validation_figures(tmp_path):
+    from click.testing import CliRunner
+
+    from iqabench_effres.command import effres
+
+    faces, held_out = tmp_path / "faces", tmp_path / "held-out"
+    for folder, seeds in ((faces, (0, 1)), (held_out, (2,))):
+        folder.mkdir()
+        for seed in seeds:
+            Image.fromarray(textured(256, seed)).save(folder / f"{seed}.png")
+    out = tmp_path / "effres.pt"
+    arguments = ["--data", str(faces), "--val", str(held_out), "--out", str(out), "--backbone", "resnet18",
+                 "--patch", "128", "--batch", "8", "--accumulate", "8", "--epochs", "2", "--epoch-patches", "16",
+                 "--attack", "none", "--mask", "none", "--workers", "0", "--device", "cpu"]
+    result = CliRunner().invoke(effres, arguments)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    finished = [line for line in lines if line.startswith("epoch ") and ": loss " in line]
+    assert [line.split(":")[0] for line in finished] == ["epoch 1", "epoch 2"]  # as each epoch ends
+    assert all(" val SRCC " in line and " PRA " in line for line in finished)
+    assert "every epoch so far (resumed runs included):" in lines and f"checkpoint: {out}" in lines

@@ -52,7 +52,7 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
 
     from iqabench.cli.console import handles_errors
 
-    from .progress import TrainingProgress
+    from .progress import TrainingProgress, epoch_line
     from .train import TrainSettings, train
 
     settings = TrainSettings(backbone=backbone, patch=int(patch), batch=batch, accumulate=accumulate,
@@ -66,10 +66,10 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
         with TrainingProgress(settings) as progress:
             payload = train(settings, list(data), out, validation=list(validation), minutes=minutes,
                             restart=restart, device=torch.device(device) if device else None,
-                            progress=progress.update)
+                            progress=progress.update, on_epoch=progress.epoch_done)
+        click.echo("every epoch so far (resumed runs included):")
         for figures in payload["history"]:
-            click.echo("epoch {epoch}: loss {loss:.4f}".format(**figures)
-                       + (" val SRCC {srcc:.4f} PRA {pra:.4f}".format(**figures) if "srcc" in figures else ""))
+            click.echo("  " + epoch_line(figures))
         click.echo(f"checkpoint: {out}")
 
     try:

@@ -121,9 +121,10 @@ def _adversarial(model, images, targets, settings: TrainSettings) -> torch.Tenso
 
 def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: list[Path] = (),
           minutes: float | None = None, save_minutes: float = 5.0, device: torch.device | None = None,
-          restart: bool = False, progress=None, root: Path | None = None) -> dict:
+          restart: bool = False, progress=None, on_epoch=None, root: Path | None = None) -> dict:
     """Train (or resume) and return the last checkpoint's payload. ``minutes`` stops cleanly, saving,
-    once that much time has passed; ``progress(payload)`` is called after every optimizer step."""
+    once that much time has passed; ``progress(state, settings)`` is called after every optimizer step and
+    ``on_epoch(figures)`` after every epoch (its loss, and validation SRCC/PRA when there is validation)."""
     if settings.attack not in ATTACKS:
         raise ValueError(f"unknown attack {settings.attack!r}; choose one of {', '.join(ATTACKS)}")
     if settings.accumulate % settings.batch:
@@ -188,6 +189,8 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
                 figures.update(validate(model, held_out, settings.patch, device))
                 model.train()
             history.append(figures)
+            if on_epoch is not None:
+                on_epoch(figures)
             state["epoch"] += 1
             if held_out is not None and (state["best"] is None or figures["srcc"] > state["best"]):
                 state["best"] = figures["srcc"]
