@@ -200,7 +200,7 @@ def test_the_train_command_prints_each_epoch_with_its_validation_figures(tmp_pat
         for seed in seeds:
             Image.fromarray(textured(256, seed)).save(folder / f"{seed}.png")
     out = tmp_path / "effres.pt"
-    arguments = ["--data", str(faces), "--val", str(held_out), "--out", str(out), "--backbone", "resnet18",
+    arguments = ["--data", str(faces), "--val", str(held_out / "2.png"), "--out", str(out), "--backbone", "resnet18",
                  "--patch", "128", "--batch", "8", "--accumulate", "8", "--epochs", "2", "--epoch-patches", "16",
                  "--attack", "none", "--mask", "none", "--workers", "0", "--device", "cpu"]
     result = CliRunner().invoke(effres, arguments)
@@ -210,3 +210,20 @@ def test_the_train_command_prints_each_epoch_with_its_validation_figures(tmp_pat
     assert [line.split(":")[0] for line in finished] == ["epoch 1", "epoch 2"]  # as each epoch ends
     assert all(" val SRCC " in line and " PRA " in line for line in finished)
     assert "every epoch so far (resumed runs included):" in lines and f"checkpoint: {out}" in lines
+
+
+def test_face_sources_are_images_folders_or_lists_and_anything_else_is_named(tmp_path):
+    from iqabench_effres.faces import image_paths
+
+    folder = tmp_path / "faces"
+    (folder / "deeper").mkdir(parents=True)
+    for name in ("a.png", "deeper/b.jpg"):
+        Image.fromarray(textured(32)).save(folder / name)
+    listed = tmp_path / "list.txt"
+    listed.write_text("# a comment\nfaces/a.png\n")
+    assert image_paths([folder]) == [folder / "a.png", folder / "deeper" / "b.jpg"]
+    assert image_paths([listed, folder / "deeper" / "b.jpg"]) == [tmp_path / "faces/a.png", folder / "deeper" / "b.jpg"]
+    notes = tmp_path / "notes.md"
+    notes.write_text("not a face")
+    with pytest.raises(FileNotFoundError, match="face source .*notes.md.* is neither an image"):
+        image_paths([notes])

@@ -15,7 +15,7 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
 
 @click.command(name="effres", help=f"Train effres (Kansy et al.) on clean face images, self-supervised. {CPU_HINT}")
 @click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
-              help="Clean face images: a folder (searched recursively) or a .txt list of paths. Repeatable.")
+              help="Clean face images: an image, a folder (searched recursively) or a .txt list of paths. Repeatable.")
 @click.option("--val", "validation", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Held-out clean faces to validate on after each epoch (grouped SRCC/PRA). Repeatable.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("effres.pt"), show_default=True,

@@ -24,7 +24,8 @@ class Faces:
 
 
 def image_paths(sources) -> list[Path]:
-    """Every image under the given folders (recursively, sorted) and in the given lists of paths."""
+    """Every image under the given folders (recursively, sorted), in the given lists of paths, and the given
+    image files themselves."""
     paths = []
     for source in map(Path, sources):
         if source.is_dir():
@@ -33,12 +34,14 @@ def image_paths(sources) -> list[Path]:
         elif source.is_file() and source.suffix == ".txt":
             lines = [line.strip() for line in source.read_text().splitlines()]
             paths += [(source.parent / line) for line in lines if line and not line.startswith("#")]
+        elif source.is_file() and source.suffix.lower() in SUFFIXES:
+            paths.append(source)
         else:
-            raise FileNotFoundError(f"training data {str(source)!r} is neither a folder of images nor a .txt "
-                                    f"list of image paths")
+            raise FileNotFoundError(f"face source {str(source)!r} is neither an image ({', '.join(sorted(SUFFIXES))}), "
+                                    f"a folder of images nor a .txt list of image paths")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        raise FileNotFoundError(f"{len(missing)} listed training images do not exist, e.g. {missing[0]!r}")
+        raise FileNotFoundError(f"{len(missing)} listed face images do not exist, e.g. {missing[0]!r}")
     if not paths:
         raise FileNotFoundError(f"no images in {', '.join(map(str, sources))}")
     return paths
