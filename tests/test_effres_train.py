@@ -207,7 +207,7 @@ def test_the_train_command_prints_each_epoch_with_its_validation_figures(tmp_pat
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     finished = [line for line in lines if line.startswith("epoch ") and ": loss " in line]
-    assert [line.split(":")[0] for line in finished] == ["epoch 1", "epoch 2"]  # as each epoch ends
+    assert [line.split(":")[0] for line in finished] == ["epoch 1", "epoch 2"]  # on_epoch's lines; the summary's are indented
     assert all(" val SRCC " in line and " PRA " in line for line in finished)
     assert "every epoch so far (resumed runs included):" in lines and f"checkpoint: {out}" in lines
 
