@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-#: sizes from the issue's acceptance list
+#: the sizes the acceptance table reports on
 N_POINT = 1_000_000  # SRCC, PLCC, KRCC, PRA
 N_BRUTE = 20_000  # the O(n^2) PRA
 N_BOOT = 10_000

@@ -1,4 +1,4 @@
-"""effres throughput (issue 9): images per second at about 100 patches per image on real 1024-pixel
+"""effres throughput: images per second at about 100 patches per image on real 1024-pixel
 faces from ``../shared``, the face mask included, beside NIQE (pyiqa) on the same images in the same run.
 Skipped, with the reason, when ``../shared`` or the shipped checkpoint is absent."""
 

@@ -1,4 +1,4 @@
-"""GADA throughput (issue 12): images per second of ``gada`` scoring (30 crops through the evaluator, §4.2)
+"""GADA throughput: images per second of ``gada`` scoring (30 crops through the evaluator, §4.2)
 on LIVE Challenge images from ``../shared``, beside the paper's figure of about 120 images per second (§5,
 "the very shallow network ... can process images with an high frame rate (about 120 image per second)"; a
 GPU, not named). The ratio is the paper's time per image over ours: below 1 means slower than the paper.

@@ -1,4 +1,4 @@
-"""Harness benchmarks (issue 8): start-up of the light commands, resuming a finished run, per-image
+"""Harness benchmarks: start-up of the light commands, resuming a finished run, per-image
 overhead, and rerunning a finished 50k-image run. Each is timed against its baseline in the same run:
 
 - start-up: ``iqabench --help``, ``list datasets``, ``stats`` and ``export`` in fresh processes, against

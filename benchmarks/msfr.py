@@ -1,4 +1,4 @@
-"""msfr throughput (issue 12): images per second of the ``msfr`` metric scoring distorted images against
+"""msfr throughput: images per second of the ``msfr`` metric scoring distorted images against
 their references on this CPU, at two sizes: 512×384 (TID2013's, 12 patches of 128 on the inference grid)
 and 1024×768 (48 patches). The pairs are scikit-image photographs degraded with iqabench.degrade (no
 ``../shared`` needed). Beside it, pyiqa's SSIM on the same pairs in the same run when pyiqa is installed.

@@ -1,4 +1,4 @@
-"""The Ray executor against the local one (issue 14), on the same images in the same run, each run into a
+"""The Ray executor against the local one, on the same images in the same run, each run into a
 fresh store through :func:`iqabench.api.run`:
 
 - a trivial metric (``bench-mean``, the mean pixel value, from the one-file plugin of :mod:`.harness`,
