@@ -61,7 +61,7 @@ class Availability:
 
 @dataclass(frozen=True)
 class Identity:
-    """What a stored score is keyed by (DESIGN.md, "The way data flows"): the registered name, the hash
+    """What a stored score is keyed by (docs/architecture.md, "The way data flows"): the registered name, the hash
     of the declared configuration, and the hash of the declared weight files' sha256s.
 
     ``weights_hash`` is None when the weight files are known only once the metric loads (then the

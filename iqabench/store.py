@@ -1,7 +1,7 @@
 """The score store: every per-image score (or failure) in one SQLite file, in WAL mode.
 
 A score is keyed by (metric, config hash, weights hash, dataset, sample id, content hash), as
-DESIGN.md says: change any of them and the score is recomputed; change none and a rerun computes
+docs/architecture.md says: change any of them and the score is recomputed; change none and a rerun computes
 nothing. Each batch is committed in its own transaction, so a process killed with SIGKILL loses
 at most the batch it was scoring, and the primary key keeps two processes writing one store from
 creating duplicates.

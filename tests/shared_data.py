@@ -1,6 +1,6 @@
 """Where the third-party images, labels and weights beside the project are (``../shared``), and the marker
 of the tests that read them; conftest.py skips those tests, with the reason, where the folder is absent.
-A user's machine has no ``../shared`` (DESIGN.md)."""
+A user's clone has no ``../shared``, and the project runs and tests without it."""
 
 from pathlib import Path
 

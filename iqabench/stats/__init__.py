@@ -1,7 +1,7 @@
 """The statistics core: signed correlations between metric scores and subjective scores, grouped
 results, paired bootstrap intervals and significance tests, compiled with numba (``cache=True``).
 
-Conventions (DESIGN.md, "Statistics conventions"), each cited in its module:
+Conventions (docs/architecture.md, "Statistics conventions"), each cited in its module:
 
 - every statistic is signed: orient the inputs once with :func:`signed` (a lower-is-better metric and
   lower-is-better labels are negated), and a good metric scores positive; nothing takes ``abs()``;

@@ -1,7 +1,7 @@
 """Signed SRCC, PLCC, KRCC (tau-b) and PRA, on samples with integer weights (1 for a plain call,
 the draw counts for a bootstrap resample).
 
-Conventions (DESIGN.md, "Statistics conventions"):
+Conventions (docs/architecture.md, "Statistics conventions"):
 
 - SRCC: Pearson's r of average ranks (Spearman 1904; ties as in ``scipy.stats.spearmanr``).
 - PLCC: Pearson's r of the raw values (the mapped form is in :mod:`.logistic`).

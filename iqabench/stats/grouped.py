@@ -1,6 +1,6 @@
 """Grouped results: each statistic within each group (reference image, person, distortion type),
-then the mean over groups (DESIGN.md, "Statistics conventions"; the per-reference SRCC of Ponomarenko
-et al., TID2013, 2015, §5).
+then the mean over groups (docs/architecture.md, "Statistics conventions"; the per-reference SRCC of
+Ponomarenko et al., TID2013, 2015, §5).
 
 A group with fewer than two distinct labels has no ranking to agree with: it is skipped and counted.
 A group whose scores are constant has an undefined SRCC, PLCC and KRCC (its PRA is 0.5): it is left

@@ -1,8 +1,8 @@
 """Checking and orienting the arrays every statistic receives.
 
-Direction is handled once, here (DESIGN.md, "Statistics conventions"): a lower-is-better metric is
-negated, and so are lower-is-better labels (DMOS), so that every statistic is signed and a good metric
-scores positive. ``abs()`` on a correlation would hide a sign error and is never used.
+Direction is handled once, here (docs/architecture.md, "Statistics conventions"): a lower-is-better
+metric is negated, and so are lower-is-better labels (DMOS), so that every statistic is signed and a good
+metric scores positive. ``abs()`` on a correlation would hide a sign error and is never used.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A bootstrap resample is a vector of integer weights (how many times each original sample was drawn):
 the ranks of the resample are the weighted ranks of the original samples in their original order, so a
 sort done once serves every resample. Ties get the average of the ranks they span (SRCC convention,
-DESIGN.md; Kendall & Gibbons, *Rank Correlation Methods*, 1990, §3.8).
+docs/architecture.md; Kendall & Gibbons, *Rank Correlation Methods*, 1990, §3.8).
 """
 
 from __future__ import annotations
