@@ -1,4 +1,4 @@
-"""A corpus of bad inputs and what each must give (issue 10, done-when item 1).
+"""A corpus of bad inputs and what each must give.
 
 One table per kind of input: images, label files, score stores, environment values, weight files. Each
 case builds its bad input in a temporary folder and names its expected outcome:

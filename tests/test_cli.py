@@ -161,7 +161,8 @@ def test_main_command_on_the_embedded_default(tmp_path):
 
 @requires_shared
 def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
-    """The issue's command, limited to 24 images to keep CI short; the full 400 are in the leaderboard."""
+    """NIQE and BRISQUE on the LIVE Challenge images, limited to 24 to keep CI short; the full 400 are in the
+    leaderboard."""
     pytest.importorskip("pyiqa")
     env = {"IQABENCH_WEIGHTS_DIR": str(SHARED / "weights")}
     args = ["run", "--metric", "niqe", "--metric", "brisque", "--dataset", "livec", "--root",

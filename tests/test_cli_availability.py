@@ -1,7 +1,7 @@
-"""What the command line tells a newcomer (issue 11, items 3 and 7): each metric's availability in three
-states (present, download on first use, unavailable) in ``list metrics`` and ``info``; "did you mean" for
-unknown names; what IQABENCH_PLUGINS left out; the kind of the metainfo dataset. Nothing here may reach
-the network: availability never downloads."""
+"""What the command line tells a newcomer: each metric's availability in three states (present, download on
+first use, unavailable) in ``list metrics`` and ``info``; "did you mean" for unknown names; what
+IQABENCH_PLUGINS left out; the kind of the metainfo dataset. Nothing here may reach the network: availability
+never downloads."""
 
 import json
 import socket

@@ -1,5 +1,5 @@
-"""Issue 11, items 5 and 6: paths on the command line are relative to where the user stands, "not found"
-messages do not suggest what the user already did, and a run whose output is a log prints progress lines."""
+"""Paths on the command line are relative to where the user stands, "not found" messages do not suggest what
+the user already did, and a run whose output is a log prints progress lines."""
 
 import os
 import sqlite3

@@ -1,4 +1,4 @@
-"""gfiqa-prior's networks (issue 13): Table I's shapes at 512 px (meta device: shapes only) and scaled down, the
+"""gfiqa-prior's networks: Table I's shapes at 512 px (meta device: shapes only) and scaled down, the
 plain-PyTorch upfirdn2d against scipy, gradients that reach the encoder and predictor but not the frozen
 generator, and a training step whose loss falls. Random weights, reduced sizes."""
 

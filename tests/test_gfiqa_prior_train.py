@@ -1,4 +1,4 @@
-"""gfiqa-prior's training and metrics (issue 13): the 70/10/20 split from GFIQA-20k's real label file, two
+"""gfiqa-prior's training and metrics: the 70/10/20 split from GFIQA-20k's real label file, two
 training steps on a tiny folder in GFIQA-20k's layout (real faces, made-up MOS, random weights at 32 px) that
 stop, resume, validate and test, the checkpoint's round trip, and the metrics' refusals: without the pretrained
 files (exit 3, each file named) and with a checkpoint trained from random weights."""

@@ -1,4 +1,4 @@
-"""gfiqa-prior's pretrained files (issue 13): GFPGAN's StyleGAN2 state dict, with the key names and shapes of
+"""gfiqa-prior's pretrained files: GFPGAN's StyleGAN2 state dict, with the key names and shapes of
 BasicSR's StyleGAN2Generator(512, channel_multiplier=1, num_mlp=8) written out here independently of the model
 code, loads strictly and lands where it should; a wrong key or shape is refused naming it; torchvision's ResNet50
 and VGG16 and facexlib's ArcFace key names fit; LPIPS matches the lpips package with its real linear layers."""

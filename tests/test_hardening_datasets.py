@@ -1,4 +1,4 @@
-"""Hardening of the datasets (issue 10, items 2, 5, 7 and part of 10), through the real API and store.
+"""Hardening of the datasets, through the real API and store.
 
 - A label file naming a file outside the dataset root (``../``, an absolute path, a symbolic link
   leading out) gets a per-image failure "outside the dataset root"; nothing outside is opened, the
@@ -87,7 +87,7 @@ def scored_ids(store: Path) -> list[str]:
     return sorted(r["sample_id"] for r in exported(store) if r["score"] != "")
 
 
-# --- item 2: files outside the root ------------------------------------------------------------
+# --- files outside the root --------------------------------------------------------------------
 
 @pytest.fixture
 def escaping(tmp_path) -> tuple[Path, list[str], list[str]]:
@@ -252,7 +252,7 @@ def test_no_byte_of_a_text_file_that_looks_like_a_ppm_header_is_stored(registry,
     assert row["score"] == "" and row["error"] and "TOPSECRET" not in row["error"]
 
 
-# --- item 5: label files that are not UTF-8 ------------------------------------------------------
+# --- label files that are not UTF-8 --------------------------------------------------------------
 
 def test_a_latin1_label_file_names_the_file_and_the_byte_offset(registry, tmp_path):
     root = tmp_path / "data"
@@ -289,7 +289,7 @@ def test_a_utf8_label_file_with_a_byte_order_mark_is_read(registry, tmp_path):
     assert [s.id for s in dataset.samples] == ["a.png", "café.png"]
 
 
-# --- item 7: the folder dataset drops nothing -----------------------------------------------------
+# --- the folder dataset drops nothing -------------------------------------------------------------
 
 def test_a_folder_counts_a_dangling_link_and_a_directory_named_like_an_image(registry, tmp_path):
     root = tmp_path / "photos"
@@ -345,7 +345,7 @@ def test_a_label_row_naming_a_directory_is_refused_not_missing(registry, tmp_pat
     assert [(r.sample.id, r.reason) for r in dataset.refused] == [("dir.png", DIRECTORY)]
 
 
-# --- item 10 (part): the plugin switches explain an unknown name -----------------------------------
+# --- the plugin switches explain an unknown name ----------------------------------------------------
 
 def test_iqabench_plugins_naming_nothing_installed_is_named_in_the_message(monkeypatch):
     monkeypatch.setenv("IQABENCH_PLUGINS", "nothing")

@@ -1,4 +1,4 @@
-"""Hardening (issue 10, items 4, 6, 8, 9), each with a real fault: files that go away or cannot be read
+"""Hardening of the run and the store, each with a real fault: files that go away or cannot be read
 between listing and hashing, a damaged store, read-only media, a full disk (SQLite's own page limit),
 SIGKILL of a real run, decoded pixels per batch, and two real runs on one store at once."""
 
@@ -124,7 +124,7 @@ def wait_for(condition, seconds: float = 180, process=None) -> None:
         time.sleep(0.05)
 
 
-# -- item 4: a file that cannot be read when the run hashes it ------------------------------------------------
+# -- a file that cannot be read when the run hashes it --------------------------------------------------------
 def test_a_file_deleted_between_listing_and_hashing_fails_alone(tmp_path):
     paths = write_images(tmp_path / "img", 6)
     dataset = listed(tmp_path / "img")
@@ -225,10 +225,10 @@ def test_unreadable_files_alone_load_no_model_and_are_recorded_again_when_the_re
         assert sorted(third.failures) == sorted(again.failures)
 
 
-def _can_drop_root_read_rights() -> bool:
+def _can_drop_root_read_rights(folder: Path) -> bool:
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         return False
-    probe = Path(f"/tmp/iqabench-probe-{os.getpid()}")
+    probe = folder / "probe"
     probe.write_bytes(b"x")
     probe.chmod(0)
     try:
@@ -243,7 +243,7 @@ DROP_READ_RIGHTS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search
 
 @pytest.mark.slow
 def test_permission_denied_is_a_failure_of_that_image(tmp_path):
-    if not _can_drop_root_read_rights():
+    if not _can_drop_root_read_rights(tmp_path):
         pytest.skip("needs root and setpriv, to run iqabench without the right to read any file")
     site = install_entry_point(tmp_path, "iqabench", "slow", SLOW_PLUGIN)
     paths = write_images(tmp_path / "img", 4)
@@ -258,7 +258,7 @@ def test_permission_denied_is_a_failure_of_that_image(tmp_path):
     assert (sid, content) == ("img001.png", UNREADABLE) and error.startswith("permission denied")
 
 
-# -- item 6: faults of the store itself ---------------------------------------------------------------------
+# -- faults of the store itself -----------------------------------------------------------------------------
 def _filled_store(path: Path, rows: int = 3000) -> None:
     key = ScoreKey("m", "c", "w", "d")
     with ScoreStore(path) as store:
@@ -465,7 +465,7 @@ def test_a_run_killed_with_sigkill_is_marked_interrupted_by_the_next_run(tmp_pat
     assert rows_of(store, "SELECT COUNT(*) FROM claims") == [(0,)]
 
 
-# -- item 8: decoded pixels per batch ----------------------------------------------------------------------
+# -- decoded pixels per batch ------------------------------------------------------------------------------
 class RecordsBatches(MeanIntensity):
     name = "records-batches"
     batch_size = 8
@@ -535,7 +535,7 @@ def test_workers_decode_one_by_one_and_the_runner_cuts_the_batches(tmp_path):
     assert [len(batch) for batch in metric.batches] == [3, 3, 1]
 
 
-# -- item 9: two runs at once ----------------------------------------------------------------------------------
+# -- two runs at once ------------------------------------------------------------------------------------------
 KEY = ScoreKey("m", "c", "w", "d")
 
 

@@ -1,4 +1,4 @@
-"""Weight files are verified before anything deserialises them (issue 10, items 1 and part of 10).
+"""Weight files are verified before anything deserialises them.
 
 A pickle whose ``__reduce__`` would create a marker file stands in for a hostile weight file: every test
 that meets it checks that the marker never appears. The trusted-load-failure cases use a harmless corrupt
