@@ -1,8 +1,8 @@
 """Build effres test sets from clean faces: ``faces`` datasets (one folder per person), as Kansy et al.
 evaluate (SRCC and PRA within each person's folder, averaged over persons).
 
-    python -m iqabench_effres.testset --faces ../shared/data/faces --out /tmp/effres-test [--size 512]
-    iqabench run -m effres -d faces --root /tmp/effres-test
+    python -m iqabench_effres.testset --faces ../shared/data/faces --out effres-test [--size 512]
+    iqabench run -m effres -d faces --root effres-test
 
 It never writes into the repository by default: ``--out`` is required, and must be absent or empty
 (``--overwrite`` empties nothing, it only allows writing over the files of an earlier build).
