@@ -4,7 +4,9 @@ shipped with a manifest, and the clock that says when a training loop saves.
 A checkpoint is one ``torch.save`` dict of plain values and tensors (``torch.load(weights_only=True)`` reads
 it) whose ``format`` names the model (:class:`CheckpointKind`). A shipped checkpoint has a manifest beside it
 (``<name>.json``: its sha256, the command that trained it, the data, the device, the time and the figures it
-reached); the metric loads the file only when its hash matches the manifest's.
+reached); the metric loads the file only when its hash matches the manifest's. The shipped manifests write
+each command as an argument list, with data paths under the named folders of their ``roots`` (``{shared}/...``),
+and list every training run in ``stages``: what it resumed or started from, how it ended, its figures.
 """
 
 from __future__ import annotations
