@@ -17,6 +17,7 @@ from iqabench.errors import PluginError
 READER_MODULES: dict[str, str] = {
     "csiq": "csiq",
     "embedded": "embedded",
+    "embedded-faces": "embedded_faces",
     "folder": "folder",
     "gfiqa": "gfiqa",
     "kadid10k": "kadid",
