@@ -8,6 +8,8 @@ per-image overhead, rerun: :mod:`.harness`), timed in one run.
     python -m benchmarks --only msfr     # msfr images per second beside pyiqa's SSIM
     python -m benchmarks --only gada     # gada images per second beside the paper's 120 (needs ../shared)
     python -m benchmarks --only ray      # the Ray executor against the local one (needs the extra ray)
+    python -m benchmarks --only listing  # list metrics, info and --help: median wall, peak RSS, torch imported?
+    python -m benchmarks --only memory   # a 30-image niqe run's peak RSS against a plain pyiqa loop (../shared)
     python benchmarks/report.py          # the same
     python -m benchmarks --quick         # small sizes, a smoke test of the command; targets not judged
     python -m benchmarks --skip-compile  # leave out the cold-cache compile rows (the slowest part)
@@ -36,22 +38,23 @@ from pathlib import Path
 import numpy as np
 
 if __package__:
-    from . import cases, effres, gada, harness, msfr, ray_executor
+    from . import cases, effres, footprint, gada, harness, msfr, ray_executor
 else:  # run as a script: python benchmarks/report.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks import cases, effres, gada, harness, msfr, ray_executor
+    from benchmarks import cases, effres, footprint, gada, harness, msfr, ray_executor
 
 
 @dataclass
 class Row:
     case: str
-    ours: float | None  # seconds
+    ours: float | None  # seconds (or ``unit``)
     baseline: float | None  # seconds, scaled to the same work as ours where a subset was timed
     baseline_name: str
-    target: str  # ">= 1.5x" (ratio), "< 1 s" (ours, absolute), or "info"
+    target: str  # ">= 1.5x" (ratio), "< 1 s" (ours, absolute), "<= 1.2x baseline" (ours / baseline), or "info"
     met: bool | None
     check: str  # how far ours and the baseline's values are apart
     note: str = ""
+    unit: str = "s"  # "s", or "MB" for memory rows
 
     @property
     def ratio(self) -> float | None:
@@ -61,6 +64,8 @@ class Row:
 
 
 def judge(target: str, ours: float | None, ratio: float | None) -> bool | None:
+    if target.startswith("<=") and target.endswith("x baseline"):  # ours at most that many times the baseline
+        return None if not ratio else 1 / ratio <= float(target[2:].split("x")[0].strip())
     if target.startswith(">="):
         return None if ratio is None else ratio >= float(target[2:].strip().rstrip("x"))
     if target.startswith("<"):
@@ -219,6 +224,12 @@ def seconds(t: float | None) -> str:
     return f"{t:.2f} s"
 
 
+def amount(value: float | None, unit: str) -> str:
+    if unit == "s" or value is None:
+        return seconds(value)
+    return f"{value:,.0f} {unit}"
+
+
 def table(rows: list[Row]) -> str:
     from tabulate import tabulate
 
@@ -226,7 +237,7 @@ def table(rows: list[Row]) -> str:
     for row in rows:
         ratio = row.ratio
         met = "—" if row.met is None else ("met" if row.met else "NOT MET")
-        body.append([row.case, seconds(row.ours), seconds(row.baseline),
+        body.append([row.case, amount(row.ours, row.unit), amount(row.baseline, row.unit),
                      "—" if ratio is None else f"{ratio:,.1f}x", row.target, met])
     return tabulate(body, headers=["case", "ours", "baseline", "ratio", "target", "met"], tablefmt="github",
                     disable_numparse=True)
@@ -260,7 +271,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-compile", action="store_true", help="leave out the cold-cache compile rows")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
-    parser.add_argument("--only", choices=["stats", "harness", "effres", "msfr", "gada", "ray"], help="one table only")
+    parser.add_argument("--only", choices=["stats", "harness", "effres", "msfr", "gada", "ray", "listing", "memory"], help="one table only")
     args = parser.parse_args(argv)
 
     sizes = dict(point=cases.N_POINT, brute=cases.N_BRUTE, boot=cases.N_BOOT, resamples=cases.RESAMPLES,
@@ -289,6 +300,10 @@ def main(argv=None) -> int:
         rows.extend(gada.rows(Row, args.quick))
     if args.only in (None, "ray"):
         rows.extend(ray_executor.rows(Row, args.quick))
+    if args.only in (None, "listing"):
+        rows.extend(footprint.listing_rows(Row, args.quick))
+    if args.only in (None, "memory"):
+        rows.extend(footprint.memory_rows(Row, args.quick))
     for row in rows:
         row.met = None if args.quick else judge(row.target, row.ours, row.ratio)
 
