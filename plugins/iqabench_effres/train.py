@@ -15,7 +15,7 @@ faces, if any are given.
 degradation). CelebA-HQ's 1024-pixel faces are not: they were upsampled from smaller CelebA photographs, so a
 copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_height`` every training
 and validation face is first downscaled to that height (when taller), where the label 1 holds better. The
-shipped checkpoint was trained at 512, then fine-tuned at 256 (README, effres section); a checkpoint trained
+shipped checkpoint was trained at 512, then fine-tuned at 256 (docs/models/effres.md); a checkpoint trained
 at their 1024 pixels scored clean held-out faces 0.44 on average, compressing the top of the scale.
 ``init`` starts from another effres checkpoint's weights. Training saves a checkpoint after every optimizer
 step that ends a ``save_minutes`` interval and after every epoch, and resumes from ``--out`` when it exists.

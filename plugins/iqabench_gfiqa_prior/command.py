@@ -19,7 +19,7 @@ PAPER = {"full": "Table III, Proposed: SRCC 0.9643, PLCC 0.9652, RMSE 0.0486",
 
 @click.command(name="gfiqa-prior", help="Train the GFIQA-20k paper's generative-prior face IQA model (Su et al.) on "
                "GFIQA-20k: 70/10/20 seeded split, best validation SRCC, then the test figures. Needs the pretrained "
-               "files named in README.md (section 'gfiqa-prior'); --flops needs none.")
+               "files named in docs/models/gfiqa-prior.md; --flops needs none.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The GFIQA-20k folder (image/ and its label file) [default: the gfiqa dataset's root].")
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,

@@ -143,7 +143,7 @@ def resolve(keys, offline: bool | None = None) -> dict[str, Path]:
             problems.append(key)
     if problems:
         raise WeightsError(missing_message(problems, "gfiqa-prior")
-                           + "\nSee README.md, section 'gfiqa-prior'.")
+                           + "\nSee docs/models/gfiqa-prior.md in the iqabench repository.")
     return found
 
 

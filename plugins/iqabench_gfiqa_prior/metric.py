@@ -25,8 +25,8 @@ from . import checkpoint, files
 if TYPE_CHECKING:
     import torch
 
-TRAIN_HINT = ("train one with `iqabench train gfiqa-prior --root <GFIQA-20k folder>` (README.md, section "
-              "'gfiqa-prior') and put it in $IQABENCH_WEIGHTS_DIR/gfiqa-prior/gfiqa-prior.pt")
+TRAIN_HINT = ("train one with `iqabench train gfiqa-prior --root <GFIQA-20k folder>` (docs/models/"
+              "gfiqa-prior.md) and put it in $IQABENCH_WEIGHTS_DIR/gfiqa-prior/gfiqa-prior.pt")
 
 
 def checkpoint_path() -> Path | None:
