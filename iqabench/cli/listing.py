@@ -38,7 +38,8 @@ def list_metrics(show_all: bool, offline: bool | None, output_format: str) -> No
         _print_metrics(rows)
         if not show_all:
             for namespace, count in listed_names(registry.metrics)[1].items():
-                say(f"… and {count} more as {namespace}:<name> (iqabench list metrics --all)")
+                out.print(fit(f"… and {count} more as {namespace}:<name> (iqabench list metrics --all)", out.width),
+                          markup=False, soft_wrap=True)
     print_broken(registry)
 
 
@@ -53,7 +54,8 @@ def _metric_row(registry, name: str) -> dict:
 
 def _print_metrics(rows: list[dict]) -> None:
     """A narrow table (a metric's name is never cut), then the detail of each state: where the files are,
-    what is downloaded from where, why a metric cannot run; metrics with the same detail share a line."""
+    what is downloaded from where, why a metric cannot run; metrics with the same detail share a line.
+    Every line is wrapped between words to the console's width (:func:`fit`)."""
     from rich.table import Table
 
     table = Table()
@@ -61,21 +63,49 @@ def _print_metrics(rows: list[dict]) -> None:
     for header in ("kind", "better", "range", "plugin", "availability"):
         table.add_column(header)
     for row in rows:
-        table.add_row(row["metric"], row["kind"], row["better"], f"{_bound(row['low'])} – {_bound(row['high'])}",
+        table.add_row(row["metric"], row["kind"], row["better"], score_range(row["low"], row["high"]),
                       row["plugin"], row["availability"])
     out.print(table, markup=False)
+    lines = []
     for state, heading in STATES.items():
         groups: dict[str, list[str]] = {}
         for row in rows:
             if row["availability"] == state and row["detail"]:
                 groups.setdefault(row["detail"], []).append(row["metric"])
         if groups:
-            say(f"{heading.capitalize()}:")
+            lines.append(f"{heading.capitalize()}:")
         for detail, names in groups.items():
             first, *rest = detail.splitlines()
-            say(f"  {', '.join(names)}: {first}")
-            for line in rest:
-                say(f"    {line}")
+            lines.append(f"  {', '.join(names)}: {first}")
+            lines += [f"    {line}" for line in rest]
+    if lines:
+        out.print(fit("\n".join(lines), out.width), markup=False, soft_wrap=True)
+
+
+def fit(text: str, width: int, indent: str = "  ") -> str:
+    """Each line of ``text`` wrapped between words to ``width`` columns, its continuation lines indented by
+    its own indentation plus ``indent``. A word longer than a line (a path, a URL) is kept whole on a line
+    of its own, to be copied."""
+    import textwrap
+
+    wrapped = []
+    for line in text.split("\n"):
+        lead = line[:len(line) - len(line.lstrip(" "))]
+        wrapped += textwrap.wrap(line, max(width, 20), subsequent_indent=lead + indent, break_long_words=False,
+                                 break_on_hyphens=False) or [""]
+    return "\n".join(wrapped)
+
+
+def score_range(low: float | None, high: float | None) -> str:
+    """A metric's range as the table shows it: ``0 – 100``, ``≥ 0`` or ``≤ 1`` when one bound is open or not
+    known, ``unknown`` when neither is known."""
+    if low is None and high is None:
+        return "unknown"
+    if high is None:
+        return f"≥ {low:g}"
+    if low is None:
+        return f"≤ {high:g}"
+    return f"{low:g} – {high:g}"
 
 
 @list_.command(name="datasets", short_help="Datasets: title, kind, images, whether present.")
@@ -120,10 +150,6 @@ def _print_records(rows: list[dict], output_format: str) -> None:
         click.echo("| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
         for row in rows:
             click.echo("| " + " | ".join(cell(row[key]) for key in keys) + " |")
-
-
-def _bound(value) -> str:
-    return "?" if value is None else f"{value:g}"
 
 
 def print_broken(registry) -> None:

@@ -309,16 +309,19 @@ def mask_availability(name: str):
             import ai_edge_litert.interpreter  # noqa: F401
         except ImportError as exc:
             return Availability(False, f"the mediapipe face mask needs ai-edge-litert ({exc}): pip install ai-edge-litert")
-    if name == "bisenet":
-        from . import bisenet
+    if name == "bisenet":  # a file check: the constants of .bisenet, which imports torch (listings must not)
+        from iqabench import weights
 
-        if bisenet.weight_file() is None:
-            from iqabench import weights
-
-            return Availability(False, weights.missing_message(bisenet.WEIGHTS_FILE, bisenet.WEIGHTS_URL,
-                                                               bisenet.WEIGHTS_SUBDIR, "it is not here")
-                                .replace("\n", " "))
+        file_name, url, subdir = BISENET_WEIGHTS
+        if weights.find(file_name, subdir) is None:
+            return Availability(False, weights.missing_message(file_name, url, subdir, "it is not here"))
     return Availability(True)
+
+
+#: facexlib's BiSeNet weight file: (name, URL, subfolder), the same as :mod:`.bisenet`'s WEIGHTS_FILE, WEIGHTS_URL
+#: and WEIGHTS_SUBDIR (a test keeps them equal).
+BISENET_WEIGHTS = ("parsing_bisenet.pth",
+                   "https://github.com/xinntao/facexlib/releases/download/v0.2.0/parsing_bisenet.pth", "facexlib")
 
 
 def masker(name: str = DEFAULT_MASK, **options) -> FaceMasker:
