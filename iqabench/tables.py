@@ -3,7 +3,8 @@
 Every renderer (the console, markdown, CSV, HTML) draws a :class:`Table` and decides nothing about
 columns, order or precision. Rows are ranked by signed SRCC; each statistic is
 ``estimate [low, high]`` (its bootstrap interval); a dataset without groups has no grouped columns,
-one without labels only the counts. :func:`dataset_record` holds the same rows as plain data for JSON,
+one without labels only the counts. What compares metrics (the ``top`` column, the pairwise table and
+their notes) is there only when two metrics or more are. :func:`dataset_record` holds the same rows as plain data for JSON,
 each number at full precision (formatted by the functions here, it gives the table's cell).
 """
 
@@ -99,12 +100,14 @@ def dataset_table(results: DatasetResults, date: str | None = None, limit: int |
     else:
         keys = statistic_keys(evaluation)
         tied = _tied(results)
-        header = ["metric", "better", *COUNTS, TOP, *(column_label(k) for k in keys)]
+        top = [TOP] if compared(results) else []
+        header = ["metric", "better", *COUNTS, *top, *(column_label(k) for k in keys)]
         rows = []
         for m in results.ranked():
             statistics = evaluation.metric(m.name)
             rows.append([m.name, _better(m.lower_better), str(m.scored), missing, str(m.failed),
-                         "✓" if m.name in tied else "", *(interval_cell(statistics.intervals.get(k)) for k in keys)])
+                         *(["✓" if m.name in tied else ""] if top else []),
+                         *(interval_cell(statistics.intervals.get(k)) for k in keys)])
         pairs_header, pairs = comparison_rows(results)
     return Table(results.name, results.card.title or results.name, header, rows, pairs_header, pairs,
                  notes(results), provenance(results, date, limit))
@@ -112,7 +115,8 @@ def dataset_table(results: DatasetResults, date: str | None = None, limit: int |
 
 def dataset_record(results: DatasetResults, date: str | None = None, limit: int | None = None) -> dict:
     """The rows and pairs of :func:`dataset_table` as plain data (keys as the table's column labels),
-    with the notes and provenance; an undefined number is None."""
+    with the notes and provenance; an undefined number is None. ``top`` is there only when metrics are
+    compared (:func:`compared`)."""
     evaluation = results.evaluation
     tied = _tied(results)
     metrics = []
@@ -121,7 +125,8 @@ def dataset_record(results: DatasetResults, date: str | None = None, limit: int 
                "missing": results.label_set.n_missing, "failed": m.failed}
         if evaluation is not None:
             intervals = evaluation.metric(m.name).intervals
-            row[TOP] = m.name in tied
+            if compared(results):
+                row[TOP] = m.name in tied
             row["statistics"] = {column_label(k): _numbers(intervals.get(k)) for k in statistic_keys(evaluation)}
         metrics.append(row)
     record = {"dataset": results.name, "title": results.card.title or results.name, "metrics": metrics}
@@ -131,9 +136,14 @@ def dataset_record(results: DatasetResults, date: str | None = None, limit: int 
     return {**record, "notes": notes(results), "provenance": dict(provenance(results, date, limit))}
 
 
+def compared(results: DatasetResults) -> bool:
+    """Whether there is a comparison to show: two metrics or more."""
+    return len(results.metrics) >= 2
+
+
 def _tied(results: DatasetResults) -> set[str]:
     """The metrics marked ``top``."""
-    if results.evaluation is None or len(results.metrics) < 2:
+    if results.evaluation is None or not compared(results):
         return set()
     return results.evaluation.tied_with_best("srcc", ALPHA)
 
@@ -214,11 +224,14 @@ def notes(results: DatasetResults) -> list[str]:
         "computed after the VQEG 4-parameter logistic mapping; RMSE is in label units, lower is better.",
         f"[low, high]: {level} percentile bootstrap interval, {evaluation.resamples} paired resamples of the images "
         f"(seed {evaluation.seed}); the mapping is fitted once on all images.",
-        f"{TOP} ✓: the best metric by SRCC and every metric whose SRCC is not significantly lower "
-        f"(paired bootstrap, p ≥ {ALPHA}).",
-        f"Pairwise p-values are two-sided; a bootstrap p-value cannot go below {2 / (evaluation.resamples + 1):.3f} "
-        f"with {evaluation.resamples} resamples, and is printed ≤{2 / (evaluation.resamples + 1):.3f} there.",
     ]
+    if compared(results):  # the top mark and the p-values exist only where metrics are compared
+        lines += [
+            f"{TOP} ✓: the best metric by SRCC and every metric whose SRCC is not significantly lower "
+            f"(paired bootstrap, p ≥ {ALPHA}).",
+            f"Pairwise p-values are two-sided; a bootstrap p-value cannot go below {2 / (evaluation.resamples + 1):.3f} "
+            f"with {evaluation.resamples} resamples, and is printed ≤{2 / (evaluation.resamples + 1):.3f} there.",
+        ]
     lower = [m.name for m in results.metrics if m.lower_better]
     if lower:
         lines.append(f"Lower-is-better metrics were negated: {', '.join(lower)}.")

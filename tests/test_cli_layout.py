@@ -132,11 +132,15 @@ def test_every_name_and_number_is_whole_in_a_terminal(scored, command, columns):
 
 
 def test_json_holds_the_numbers_of_the_table(scored):
-    """``stats --format csv`` gives the table's cells; each is the JSON's number as the table prints it."""
+    """``stats --format markdown`` gives the table's cells; each is the JSON's number as the table prints it.
+    (``--format csv`` gives the numbers themselves: tests/test_cli_output.py.)"""
     env, document, _ = scored
-    result = cli("stats", "-d", "default", "--resamples", RESAMPLES, "--format", "csv", env=env)
+    result = cli("stats", "-d", "default", "--resamples", RESAMPLES, "--format", "markdown", env=env)
     assert result.returncode == 0 and result.stderr.startswith("labels: set "), result.stderr
-    table, pairs = (list(csv.reader(io.StringIO(part))) for part in result.stdout.split("\n\n"))
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in result.stdout.splitlines()
+            if line.startswith("|") and not line.startswith("|-")]
+    table = [row for row in rows if len(row) == 13]  # 6 columns, then 7 statistics
+    pairs = [row for row in rows if len(row) == 12]  # A, B, n, then 3 columns for each of 3 statistics
     header = table[0]
     expected = [[m["metric"], m["better"], str(m["scored"]), str(m["missing"]), str(m["failed"]),
                  "✓" if m["top"] else "", *(cells(m["statistics"][label]) for label in header[6:])]

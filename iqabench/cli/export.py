@@ -13,6 +13,7 @@ from .console import handles_errors, say
 @click.option("--metric", "-m", help="Only this metric.")
 @click.option("--dataset", "-d", "dataset_name", help="Only this dataset.")
 @click.option("--output", "-o", type=click.File("w"), default="-", help="CSV file [stdout].")
+@options.verbose
 @handles_errors
 def export(store_path, metric, dataset_name, output) -> None:
     """Write per-image scores and failures, with labels, as CSV."""

@@ -2,20 +2,20 @@
 
 Each of the two tables (statistics, pairwise comparisons) is drawn as a grid, each interval under its
 value, when every cell fits whole; otherwise as records, one block per row with a ``label  value`` line
-per column (the layout of ``psql``'s expanded display). The notes follow, wrapped only between words.
+per column (the layout of ``psql``'s expanded display), a long value wrapped between words under itself.
+The notes follow, wrapped only between words.
 """
 
 from __future__ import annotations
 
 import re
-import textwrap
 
 from rich.cells import cell_len
 from rich.table import Table as RichTable
 from rich.text import Text
 
 from ..tables import Table
-from .console import out, say
+from .console import out, say, wrap
 
 PAIRS_TITLE = "Pairwise comparisons (A ranked above B; A − B on the images both scored)"
 NUMBER = re.compile(r"[<≤-]?\d")
@@ -60,19 +60,15 @@ def _records(title: str, header: list[str], rows: list[list[str]]) -> None:
         say("")
         for i, (label, cell) in enumerate(zip(header, row)):
             if cell:
-                line = Text(f"  {label}{' ' * (width - cell_len(label))}  {cell}", style="bold" if i == 0 else "")
-                out.print(line, soft_wrap=True)
+                line = wrap(f"  {label}{' ' * (width - cell_len(label))}  {cell}", out, indent=" " * (width + 2))
+                out.print(Text(line, style="bold" if i == 0 else ""), soft_wrap=True)
     say("")
 
 
 def _note(note: str) -> None:
     """``note: …``, wrapped between words to a terminal's width (a word longer than it stays whole), and on
     one line in a log."""
-    text = f"note: {note}"
-    if out.is_terminal:
-        text = "\n".join(textwrap.wrap(text, out.width, subsequent_indent="  ", break_long_words=False,
-                                       break_on_hyphens=False))
-    say(text)
+    say(f"note: {note}")
 
 
 def _stacked(cell: str) -> str:

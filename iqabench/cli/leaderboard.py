@@ -28,6 +28,7 @@ from .console import handles_errors
 @options.executor
 @click.option("--skip-unavailable", is_flag=True,
               help="Skip a dataset whose data is absent (with a message) instead of failing.")
+@options.verbose
 @handles_errors
 def leaderboard(suite_name, check, store_path, out, offline, executor_name, address, actors, cpus_per_actor,
                 gpus_per_actor, skip_unavailable) -> None:

@@ -12,6 +12,18 @@ offline = click.option("--offline", is_flag=True, default=None, help="Never down
 resamples = click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
                          help="Bootstrap resamples for the intervals.")
 seed = click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+
+
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        from .logs import configure
+
+        configure(verbose=True)
+
+
+#: the group's ``--verbose``, also taken after the command's name (``iqabench run -v ...``).
+verbose = click.option("--verbose", "-v", is_flag=True, expose_value=False, callback=_verbose,
+                       help="Show the log on stderr (as iqabench --verbose).")
 output_format = click.option("--format", "output_format", type=click.Choice(["table", "markdown", "csv", "json"]),
                              default="table", show_default=True,
                              help="table: for a terminal (fits its width); markdown, csv, json: for programs and "

@@ -38,6 +38,7 @@ from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, handles_errors, p
 @options.resamples
 @options.seed
 @options.output_format
+@options.verbose
 @handles_errors
 def run(metrics, dataset_name, root, labels, subset, device, batch_size, workers, store_path, offline, executor_name,
         address, actors, cpus_per_actor, gpus_per_actor, allow_missing, limit, max_pixels, batch_pixels, retry_failed,

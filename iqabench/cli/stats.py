@@ -24,6 +24,7 @@ from .console import handles_errors, say
               help="Confidence level of the intervals.")
 @click.option("--labels-id", help="The label set to use (default: the one used last; see the labels: line).")
 @options.output_format
+@options.verbose
 @handles_errors
 def stats(dataset_name, metric_names, store_path: Path | None, resamples, seed, level, labels_id,
           output_format) -> None:

@@ -21,12 +21,22 @@ The pre- and post-processing follows MediaPipe's graphs (``mediapipe/modules/...
 
 Resampling uses Pillow (bilinear; downscaling with Pillow's area-aware filter), so tensors differ a
 little from MediaPipe's OpenCV ones; everything runs single-threaded and is deterministic.
+
+What the LiteRT runtime prints to the process's stderr while an interpreter is made and first run
+(``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.``) goes to the logger ``iqabench.effres``
+at DEBUG instead (``iqabench --verbose`` shows it).
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +67,45 @@ LANDMARK_INPUT = 192
 SEGMENTATION_INPUT = 256
 
 
+log = logging.getLogger("iqabench.effres")
+#: one redirection of the process's stderr at a time.
+_STDERR = threading.Lock()
+
+
+@contextmanager
+def native_stderr_to_log(what: str) -> Iterator[None]:
+    """What is written to file descriptor 2 inside the block (by native code, which Python's ``sys.stderr``
+    does not see) becomes records of :data:`log`, a line each, prefixed with ``what``: DEBUG, or WARNING
+    when the block fails (then it may say why)."""
+    with _STDERR, tempfile.TemporaryFile() as captured:
+        _flush(sys.stderr)  # what Python wrote before stays on stderr
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr to redirect
+            yield
+            return
+        os.dup2(captured.fileno(), 2)
+        level = logging.WARNING
+        try:
+            yield
+            level = logging.DEBUG
+        finally:
+            _flush(sys.stderr)
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if line.strip():
+                    log.log(level, "%s: %s", what, line.rstrip())
+
+
+def _flush(stream) -> None:
+    try:
+        stream.flush()
+    except (AttributeError, OSError, ValueError):  # no stream, or a closed one: nothing to keep in order
+        pass
+
+
 def _interpreter_class():
     try:
         from ai_edge_litert.interpreter import Interpreter
@@ -72,11 +121,13 @@ class TfliteModel:
 
     def __init__(self, path: Path, threads: int = 1) -> None:
         self.path = Path(path)
-        self._interpreter = _interpreter_class()(model_path=str(self.path), num_threads=threads)
-        self._interpreter.allocate_tensors()
+        with native_stderr_to_log(f"LiteRT ({self.path.name})"):
+            self._interpreter = _interpreter_class()(model_path=str(self.path), num_threads=threads)
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._outputs = self._interpreter.get_output_details()
         self._lock = threading.Lock()
+        self._invoked = False
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -86,7 +137,12 @@ class TfliteModel:
         tensor = np.ascontiguousarray(tensor, dtype=np.float32).reshape(self.input_shape)
         with self._lock:
             self._interpreter.set_tensor(self._input["index"], tensor)
-            self._interpreter.invoke()
+            if self._invoked:
+                self._interpreter.invoke()
+            else:  # the first run may set up delegates, which print
+                with native_stderr_to_log(f"LiteRT ({self.path.name})"):
+                    self._interpreter.invoke()
+                self._invoked = True
             return [self._interpreter.get_tensor(out["index"]).copy() for out in self._outputs]
 
 
