@@ -15,7 +15,16 @@ from iqabench.metric import Availability, Metric, check_score
 
 from . import loaded
 from .availability import availability_of
-from .catalog import MIN_SIZES, NAMED, NEEDS_TEXTURE, ONE_AT_A_TIME, PINNED_SHA256, WEIGHT_FREE, unsupported
+from .catalog import (
+    BATCH_SIZES,
+    MIN_SIZES,
+    NAMED,
+    NEEDS_TEXTURE,
+    ONE_AT_A_TIME,
+    PINNED_SHA256,
+    WEIGHT_FREE,
+    unsupported,
+)
 from .configs import INSTALL_HINT, parse_score_range, pyiqa_version
 from .fetch import PYIQA_SUBDIR, Fetches, routed_fetches
 
@@ -211,6 +220,7 @@ def metric_class(pyiqa_name: str, config: dict | None) -> type[PyiqaMetric]:
         "score_range": score_range,
         "description": description,
         "min_size": MIN_SIZES.get(pyiqa_name, 1),
+        "batch_size": BATCH_SIZES.get(pyiqa_name, PyiqaMetric.batch_size),
         "pyiqa_name": pyiqa_name,
         "pyiqa_options": options,
         "weight_file_names": weight_files,
