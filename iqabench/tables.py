@@ -209,7 +209,8 @@ def _numbers(interval: "Interval | None") -> dict:
 
 
 def _number(value: float | None) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
+    """A finite number as a float (``-0.0`` as ``0.0``), else None."""
+    return float(value) + 0.0 if value is not None and math.isfinite(value) else None
 
 
 def notes(results: DatasetResults) -> list[str]:

@@ -51,12 +51,13 @@ class SaysWhy(iqabench.Metric):
 
 
 class Warns(MeanLuma):
-    '''Scores, and raises a Python warning as a library might.'''
+    '''Scores, and raises a Python warning and prints to stdout as a library might.'''
 
     name = "warns"
 
     def score_batch(self, images, refs=None):
         warnings.warn("a library's warning from the toy metric", UserWarning)
+        print("a library's print from the toy metric")
         return super().score_batch(images, refs)
 
 
@@ -288,16 +289,20 @@ def test_many_reasons_show_the_most_common_and_count_the_rest(toy):
 
 # --- the log -------------------------------------------------------------------------------------------
 
-def test_a_librarys_python_warning_is_shown_only_with_verbose(toy):
+def test_a_librarys_warnings_and_prints_are_shown_only_with_verbose(toy):
+    """A Python warning, and a print to stdout while a metric scores: stdout holds the results alone."""
     folder, env = toy
     write_images(folder / "three", 3)
-    args = ("run", "-m", "warns", "-d", "folder", "--root", "three")
+    args = ("run", "-m", "warns", "-d", "folder", "--root", "three", "--format", "json")
     quiet = cli(*args, "--store", "quiet.sqlite", cwd=folder, env=env)
     assert quiet.returncode == 0, quiet.stderr
-    assert "a library's warning" not in quiet.stdout + quiet.stderr
+    assert json.loads(quiet.stdout)["metrics"][0]["scored"] == 3
+    assert "a library's" not in quiet.stdout + quiet.stderr
     verbose = cli("--verbose", *args, "--store", "verbose.sqlite", cwd=folder, env=env)
     assert verbose.returncode == 0, verbose.stderr
+    assert json.loads(verbose.stdout)["metrics"][0]["scored"] == 3
     assert "UserWarning: a library's warning from the toy metric" in verbose.stderr
+    assert "DEBUG iqabench.stdout: a library's print from the toy metric" in verbose.stderr
 
 
 @requires_shared

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from . import options
-from .console import handles_errors
+from .console import handles_errors, say
+from .logs import prints_to_log
 
 
 @click.command(short_help="Score a suite, then write or --check its tables and plots.")
@@ -37,17 +38,17 @@ def leaderboard(suite_name, check, store_path, out, offline, executor_name, addr
     from .. import api, settings
 
     executor = options.make_executor(executor_name, address, actors, cpus_per_actor, gpus_per_actor)
-    with settings.overrides(offline=offline), closing(executor):
+    with settings.overrides(offline=offline), closing(executor), prints_to_log():
         problems = api.leaderboard(suite_name, out=out, store=store_path, check=check,
-                                   skip_unavailable=skip_unavailable, log=lambda line: click.echo(line, err=True),
+                                   skip_unavailable=skip_unavailable, log=lambda line: say(line, error=True),
                                    executor=executor)
     if not check:
-        click.echo(f"wrote suite {suite_name!r} to {out}/{suite_name}/, {out}/README.md and {out}/index.html")
+        say(f"wrote suite {suite_name!r} to {out}/{suite_name}/, {out}/README.md and {out}/index.html")
         return
     for problem in problems:
-        click.echo(problem)
+        say(problem)
     if problems:
-        click.echo(f"--check: {len(problems)} difference(s) from the committed leaderboard in {out}; "
+        say(f"--check: {len(problems)} difference(s) from the committed leaderboard in {out}; "
                    f"regenerate with `iqabench leaderboard --suite {suite_name}` (make leaderboards) and commit.")
         sys.exit(1)
-    click.echo(f"--check: the committed leaderboard of suite {suite_name!r} is what the code computes today")
+    say(f"--check: the committed leaderboard of suite {suite_name!r} is what the code computes today")

@@ -10,6 +10,7 @@ import click
 
 from . import options
 from .console import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, handles_errors, print_failures, say
+from .logs import prints_to_log
 
 
 @click.command(short_help="Score a dataset with metrics; print statistics.")
@@ -52,7 +53,7 @@ def run(metrics, dataset_name, root, labels, subset, device, batch_size, workers
     run_options = RunOptions(device=device, batch_size=batch_size, num_workers=workers, allow_missing=allow_missing,
                              limit=limit, max_pixels=max_pixels, retry_failed=retry_failed, batch_pixels=batch_pixels)
     executor = options.make_executor(executor_name, address, actors, cpus_per_actor, gpus_per_actor)
-    with settings.overrides(offline=offline), closing(executor), _progress() as progress:
+    with settings.overrides(offline=offline), closing(executor), _progress() as progress, prints_to_log():
         try:
             result = api.run(metrics, dataset_name, root=root, labels=labels, subset=subset, store=store_path,
                              options=run_options, resamples=resamples, seed=seed, progress=progress,
