@@ -75,7 +75,26 @@ def _replicates(xs, y, x_orders, x_sorted, y_order, y_sorted, x_lex, x_in_lex, y
 
 @dataclass(frozen=True)
 class Interval:
-    """A percentile bootstrap interval around a point estimate."""
+    """A percentile bootstrap interval around a point estimate.
+
+    Printed as ``estimate [low, high]`` to four decimals.
+
+    Attributes
+    ----------
+    estimate : float
+        The statistic on all samples.
+    low, high : float
+        The bounds of the central ``level`` of the bootstrap replicates; NaN when no replicate is finite.
+    level : float
+        The coverage, such as 0.95.
+
+    Examples
+    --------
+    >>> from iqabench.stats import Interval
+    >>> interval = Interval(0.81, 0.72, 0.88, 0.95)
+    >>> print(interval)
+    0.8100 [0.7200, 0.8800]
+    """
 
     estimate: float
     low: float
@@ -86,14 +105,57 @@ class Interval:
         return f"{self.estimate:.4f} [{self.low:.4f}, {self.high:.4f}]"
 
     def times(self, sign: int) -> "Interval":
-        """The interval of ``sign`` × the statistic (−1 turns a − b into b − a)."""
+        """The interval of ``sign`` × the statistic (−1 turns a − b into b − a).
+
+        Parameters
+        ----------
+        sign : {1, -1}
+            The factor.
+
+        Returns
+        -------
+        Interval
+            The estimate times ``sign``, with its bounds in order.
+
+        Examples
+        --------
+        >>> from iqabench.stats import Interval
+        >>> print(Interval(0.12, -0.02, 0.58, 0.95).times(-1))
+        -0.1200 [-0.5800, 0.0200]
+        """
         low, high = sorted((sign * self.low, sign * self.high))
         return Interval(sign * self.estimate, low, high, self.level)
 
 
 @dataclass(frozen=True)
 class Difference:
-    """Statistic of ``a`` minus that of ``b`` on the same resamples, its interval and two-sided p-value."""
+    """The statistic of metric ``a`` minus that of metric ``b`` on the same resamples, as
+    :meth:`Bootstrap.difference` returns it.
+
+    Attributes
+    ----------
+    a, b : str
+        The two metrics.
+    statistic : str
+        The statistic's key (:data:`STATISTICS`).
+    interval : Interval
+        ``a − b`` on all samples, and the percentile interval of the paired differences.
+    p_value : float
+        The two-sided bootstrap p-value of "no difference"; NaN when no difference is finite.
+
+    Examples
+    --------
+    >>> from iqabench.stats import bootstrap
+    >>> mos = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    >>> a = [1.2, 2.5, 2.1, 3.8, 5.1, 6.3, 6.8, 8.2, 9.1, 9.7]
+    >>> b = [2.0, 1.0, 4.0, 3.0, 7.0, 5.0, 9.0, 6.0, 10.0, 8.0]
+    >>> boot = bootstrap([a, b], mos, names=["a", "b"], statistics=("srcc", "krcc"), resamples=200)
+    >>> difference = boot.difference("a", "b", "srcc")
+    >>> print(difference.interval)
+    0.1212 [-0.0249, 0.5846]
+    >>> round(difference.p_value, 3)
+    0.169
+    """
 
     a: str
     b: str
@@ -104,8 +166,37 @@ class Difference:
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """Point estimates (m, S) and replicates (B, m, S) of the statistics of ``names`` on paired
-    resamples of samples (``unit='samples'``) or of whole groups (``unit='groups'``)."""
+    """The statistics of several metrics on the same resamples, as :func:`bootstrap` returns them.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The metrics, one per row of the scores.
+    statistics : tuple of str
+        The statistics' keys, a subset of :data:`STATISTICS`.
+    point : numpy.ndarray
+        (m, S) point estimates on all samples, metrics by statistics.
+    replicates : numpy.ndarray
+        (B, m, S) the statistics on each of B resamples.
+    seed : int
+        The seed the resamples were drawn with.
+    unit : {"samples", "groups"}
+        What was resampled: single samples or whole groups.
+    fits : dict of str to LogisticFit
+        Each metric's full-sample logistic fit (empty when neither ``plcc`` nor ``rmse`` was asked for).
+
+    Examples
+    --------
+    >>> from iqabench.stats import bootstrap
+    >>> mos = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    >>> a = [1.2, 2.5, 2.1, 3.8, 5.1, 6.3, 6.8, 8.2, 9.1, 9.7]
+    >>> b = [2.0, 1.0, 4.0, 3.0, 7.0, 5.0, 9.0, 6.0, 10.0, 8.0]
+    >>> boot = bootstrap([a, b], mos, names=["a", "b"], statistics=("srcc", "krcc"), resamples=200)
+    >>> boot.point.round(4).tolist()
+    [[0.9879, 0.9556], [0.8667, 0.6889]]
+    >>> boot.replicates.shape, boot.resamples, boot.unit
+    ((200, 2, 2), 200, 'samples')
+    """
 
     names: tuple[str, ...]
     statistics: tuple[str, ...]
@@ -118,6 +209,7 @@ class Bootstrap:
 
     @property
     def resamples(self) -> int:
+        """The number of resamples, B."""
         return self.replicates.shape[0]
 
     def _column(self, statistic: str) -> int:
@@ -126,14 +218,84 @@ class Bootstrap:
         return self.statistics.index(statistic)
 
     def interval(self, name: str, statistic: str, level: float = 0.95) -> Interval:
-        """The percentile interval of ``statistic`` for metric ``name``."""
+        """The percentile interval of ``statistic`` for metric ``name``.
+
+        Parameters
+        ----------
+        name : str
+            One of :attr:`names`.
+        statistic : str
+            One of :attr:`statistics`.
+        level : float, default 0.95
+            The coverage of the interval.
+
+        Returns
+        -------
+        Interval
+            The point estimate and the central ``level`` of its finite replicates.
+
+        Raises
+        ------
+        KeyError
+            When ``statistic`` was not bootstrapped.
+        ValueError
+            When ``name`` is not one of :attr:`names`.
+
+        Examples
+        --------
+        >>> from iqabench.stats import bootstrap
+        >>> mos = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        >>> a = [1.2, 2.5, 2.1, 3.8, 5.1, 6.3, 6.8, 8.2, 9.1, 9.7]
+        >>> b = [2.0, 1.0, 4.0, 3.0, 7.0, 5.0, 9.0, 6.0, 10.0, 8.0]
+        >>> boot = bootstrap([a, b], mos, names=["a", "b"], statistics=("srcc", "krcc"), resamples=200)
+        >>> print(boot.interval("a", "srcc"))
+        0.9879 [0.8980, 1.0000]
+        >>> print(boot.interval("b", "srcc", level=0.5))
+        0.8667 [0.7778, 0.9009]
+        """
         j, s = self.names.index(name), self._column(statistic)
         return percentile_interval(self.point[j, s], self.replicates[:, j, s], level)
 
     def difference(self, a: str, b: str, statistic: str, level: float = 0.95) -> Difference:
-        """``a`` minus ``b``: interval of the paired differences, and the p-value of "no difference"
-        (twice the smaller tail of the differences beyond zero, with the +1 correction of Davison &
-        Hinkley 1997, eq. 4.11)."""
+        """``a`` minus ``b``: the interval of the paired differences, and the p-value of "no difference".
+
+        The p-value is twice the smaller tail of the differences beyond zero, with the +1 correction of
+        Davison & Hinkley 1997, eq. 4.11.
+
+        Parameters
+        ----------
+        a, b : str
+            Two of :attr:`names`.
+        statistic : str
+            One of :attr:`statistics`.
+        level : float, default 0.95
+            The coverage of the interval.
+
+        Returns
+        -------
+        Difference
+            The difference's interval and two-sided p-value.
+
+        Raises
+        ------
+        KeyError
+            When ``statistic`` was not bootstrapped.
+        ValueError
+            When ``a`` or ``b`` is not one of :attr:`names`.
+
+        Examples
+        --------
+        >>> from iqabench.stats import bootstrap
+        >>> mos = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        >>> a = [1.2, 2.5, 2.1, 3.8, 5.1, 6.3, 6.8, 8.2, 9.1, 9.7]
+        >>> b = [2.0, 1.0, 4.0, 3.0, 7.0, 5.0, 9.0, 6.0, 10.0, 8.0]
+        >>> boot = bootstrap([a, b], mos, names=["a", "b"], statistics=("srcc", "krcc"), resamples=200)
+        >>> difference = boot.difference("a", "b", "krcc")
+        >>> print(difference.interval)
+        0.2667 [-0.0013, 0.6842]
+        >>> round(difference.p_value, 3)
+        0.159
+        """
         ja, jb, s = self.names.index(a), self.names.index(b), self._column(statistic)
         diffs = self.replicates[:, ja, s] - self.replicates[:, jb, s]
         interval = percentile_interval(self.point[ja, s] - self.point[jb, s], diffs, level)
@@ -146,7 +308,31 @@ class Bootstrap:
 
 
 def percentile_interval(estimate: float, replicates: np.ndarray, level: float) -> Interval:
-    """``estimate`` with the central ``level`` of the finite ``replicates``; NaN bounds when none is."""
+    """``estimate`` with the central ``level`` of the finite ``replicates`` (Efron & Tibshirani 1993, §13).
+
+    Parameters
+    ----------
+    estimate : float
+        The point estimate.
+    replicates : numpy.ndarray
+        The statistic on each resample; NaN or infinite ones are left out.
+    level : float
+        The coverage, such as 0.95.
+
+    Returns
+    -------
+    Interval
+        NaN bounds when no replicate is finite or the estimate is not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iqabench.stats.bootstrap import percentile_interval
+    >>> print(percentile_interval(0.5, np.linspace(0.0, 1.0, 101), 0.9))
+    0.5000 [0.0500, 0.9500]
+    >>> print(percentile_interval(0.5, np.array([np.nan]), 0.9))
+    0.5000 [nan, nan]
+    """
     finite = replicates[np.isfinite(replicates)]
     if finite.size == 0 or not math.isfinite(estimate):
         return Interval(float(estimate), math.nan, math.nan, level)
@@ -157,8 +343,63 @@ def percentile_interval(estimate: float, replicates: np.ndarray, level: float) -
 
 def bootstrap(scores, truth, *, names=None, statistics=("srcc", "plcc", "krcc", "pra", "rmse"),
               resamples: int = 1000, seed: int = 0, groups=None, model: str = "vqeg4") -> Bootstrap:
-    """Paired bootstrap of ``statistics`` for every row of ``scores`` ((m, n), already signed) against
-    ``truth`` (n). With ``groups`` (n labels), whole groups are resampled."""
+    """Paired bootstrap of several metrics' statistics against the same labels.
+
+    Every metric is evaluated on the same resamples (the draws depend on ``seed`` and the resample index
+    alone), so the difference between two metrics has its own interval and p-value (Efron & Tibshirani,
+    *An Introduction to the Bootstrap*, 1993, §13 and §16). ``plcc`` and ``rmse`` use the logistic mapping
+    fitted once, on all samples: their intervals leave out the uncertainty of the fit, and are NaN for a
+    metric whose fit did not converge.
+
+    Parameters
+    ----------
+    scores : array_like
+        (m, n) scores, one row per metric, already signed (:func:`iqabench.stats.signed`); a single
+        row may be given as a vector.
+    truth : array_like
+        (n) labels.
+    names : sequence of str, optional
+        The metrics' names; ``"metric 0"``, ``"metric 1"`` … by default.
+    statistics : sequence of str, default ("srcc", "plcc", "krcc", "pra", "rmse")
+        Keys of :data:`STATISTICS`: ``srcc``, ``plcc`` (after the mapping), ``krcc``, ``pra``, ``rmse``
+        (after the mapping), ``plcc_raw``.
+    resamples : int, default 1000
+        The number of resamples, B.
+    seed : int, default 0
+        The seed of the draws.
+    groups : array_like, optional
+        (n) group labels: whole groups are resampled instead of samples.
+    model : {"vqeg4", "sheikh5"}, default "vqeg4"
+        The logistic mapping of ``plcc`` and ``rmse``.
+
+    Returns
+    -------
+    Bootstrap
+        The point estimates, the replicates and the fits.
+
+    Raises
+    ------
+    ValueError
+        When a statistic or the model is unknown, ``resamples`` < 1, or ``groups`` does not hold one
+        label per sample.
+    iqabench.errors.StatisticsInputError
+        When a value is NaN or infinite, or a row of ``scores`` and ``truth`` differ in length.
+
+    Examples
+    --------
+    >>> from iqabench.stats import bootstrap
+    >>> mos = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    >>> a = [1.2, 2.5, 2.1, 3.8, 5.1, 6.3, 6.8, 8.2, 9.1, 9.7]
+    >>> b = [2.0, 1.0, 4.0, 3.0, 7.0, 5.0, 9.0, 6.0, 10.0, 8.0]
+    >>> boot = bootstrap([a, b], mos, names=["a", "b"], statistics=("srcc", "krcc"), resamples=200)
+    >>> print(boot.interval("a", "srcc"))
+    0.9879 [0.8980, 1.0000]
+    >>> round(boot.difference("a", "b", "srcc").p_value, 3)
+    0.169
+    >>> by_group = bootstrap(a, mos, statistics=("srcc",), resamples=100, groups=[1] * 5 + [2] * 5)
+    >>> by_group.names, by_group.unit
+    (('metric 0',), 'groups')
+    """
     xs = np.atleast_2d(np.asarray(scores, dtype=np.float64))
     names = tuple(names) if names is not None else tuple(f"metric {j}" for j in range(xs.shape[0]))
     unknown = sorted(set(statistics) - set(STATISTICS))

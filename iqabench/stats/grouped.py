@@ -69,7 +69,34 @@ def per_group_statistics(x, y, order, starts):
 
 @dataclass(frozen=True)
 class Grouped:
-    """The mean over groups of each statistic (keys of :data:`GROUP_STATISTICS`) and the counts."""
+    """Grouped results, as :func:`grouped` returns them: the mean over groups of each statistic, and the
+    counts.
+
+    Attributes
+    ----------
+    values : dict of str to float
+        The mean over groups of each statistic, by key of :data:`GROUP_STATISTICS` (``srcc``,
+        ``plcc_raw``, ``krcc``, ``pra``); NaN when no group defines it.
+    groups : int
+        The groups used (those with at least two distinct labels).
+    skipped : int
+        The groups skipped for having fewer than two distinct labels.
+    undefined : dict of str to int
+        Per statistic, the groups used whose value is undefined (constant scores), left out of its mean.
+    per_group : numpy.ndarray
+        (G, 4) values per group used, columns in the order of :data:`GROUP_STATISTICS`.
+    names : list
+        The group of each row of ``per_group``.
+
+    Examples
+    --------
+    >>> from iqabench.stats import grouped
+    >>> result = grouped([0.9, 0.5, 0.1, 0.8, 0.7, 0.2, 0.3], [5, 3, 1, 4, 4, 1, 3], list("aaabbbc"))
+    >>> result.groups, result.skipped, result.names
+    (2, 1, ['a', 'b'])
+    >>> result.per_group.round(3).tolist()
+    [[1.0, 1.0, 1.0, 1.0], [0.866, 0.988, 0.816, 1.0]]
+    """
 
     values: dict[str, float]
     groups: int
@@ -81,7 +108,46 @@ class Grouped:
 
 
 def grouped(pred, truth, groups) -> Grouped:
-    """Each statistic within each group of ``groups`` (one label per sample), then the mean."""
+    """Each statistic within each group (reference image, person, distortion type), then the mean over
+    groups.
+
+    The per-reference SRCC of Ponomarenko et al. (TID2013, 2015, §5), for SRCC, raw PLCC, KRCC and PRA.
+    A group with fewer than two distinct labels has no ranking to agree with: it is skipped and counted.
+    A group whose scores are constant has an undefined SRCC, PLCC and KRCC (its PRA is 0.5): it is left
+    out of those means and counted per statistic.
+
+    Parameters
+    ----------
+    pred : array_like
+        The scores, one per sample, already signed (:func:`iqabench.stats.signed`).
+    truth : array_like
+        The labels, paired one to one with ``pred``.
+    groups : array_like
+        The group of each sample (any hashable labels: strings, integers).
+
+    Returns
+    -------
+    Grouped
+        The mean of each statistic over the groups, the per-group values and the counts.
+
+    Raises
+    ------
+    ValueError
+        When ``groups`` does not hold one label per sample.
+    iqabench.errors.StatisticsInputError
+        When a value is NaN or infinite, or the lengths of ``pred`` and ``truth`` differ.
+
+    Examples
+    --------
+    >>> from iqabench.stats import grouped
+    >>> result = grouped([0.9, 0.5, 0.1, 0.8, 0.7, 0.2, 0.3], [5, 3, 1, 4, 4, 1, 3], list("aaabbbc"))
+    >>> {key: round(value, 3) for key, value in result.values.items()}
+    {'srcc': 0.933, 'plcc_raw': 0.994, 'krcc': 0.908, 'pra': 1.0}
+    >>> result.groups, result.skipped  # group c has one label only
+    (2, 1)
+    >>> grouped([0.9, 0.5, 0.1, 0.5, 0.5, 0.5], [5, 3, 1, 4, 2, 1], list("aaabbb")).undefined
+    {'srcc': 1, 'plcc_raw': 1, 'krcc': 1, 'pra': 0}
+    """
     x, y = paired(pred, truth)
     codes, names = group_codes(groups)
     if codes.size != x.size:

@@ -22,6 +22,27 @@ import numpy as np
 
 @dataclass(frozen=True)
 class TestResult:
+    """A significance test's outcome.
+
+    Attributes
+    ----------
+    name : str
+        The test, in words (``"Williams t"``, ``"Steiger Z"``, ``"F (P.1401)"``).
+    statistic : float
+        The test statistic, signed as r_a − r_b for Williams and Steiger; NaN when it is undefined.
+    p_value : float
+        The two-sided p-value; NaN when undefined.
+    df : tuple of float
+        The degrees of freedom (none for a standard normal statistic).
+
+    Examples
+    --------
+    >>> from iqabench.stats import williams_test
+    >>> result = williams_test(0.9, 0.8, 0.85, n=100)
+    >>> result.name, result.df
+    ('Williams t', (97,))
+    """
+
     name: str
     statistic: float
     p_value: float
@@ -35,7 +56,38 @@ def _check_r(*values: float) -> None:
 
 
 def williams_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
-    """Williams' t for H0: r_a = r_b, with n − 3 degrees of freedom."""
+    """Williams' t for H0: r_a = r_b, two correlations with the labels that share the labels.
+
+    Williams (1959), as recommended by Steiger (1980), "Tests for comparing elements of a correlation
+    matrix", Psychological Bulletin 87(2), eq. 7; n − 3 degrees of freedom.
+
+    Parameters
+    ----------
+    r_a, r_b : float
+        The correlations of metrics a and b with the labels, in [-1, 1].
+    r_ab : float
+        The correlation between the two metrics' scores, in [-1, 1].
+    n : int
+        The number of samples all three were computed on, at least 4.
+
+    Returns
+    -------
+    TestResult
+        t and its two-sided p-value; NaN for both when the correlations are inconsistent (their matrix
+        is not positive definite).
+
+    Raises
+    ------
+    ValueError
+        When a correlation is not finite or outside [-1, 1], or ``n`` < 4.
+
+    Examples
+    --------
+    >>> from iqabench.stats import williams_test
+    >>> result = williams_test(0.9, 0.8, 0.85, n=100)
+    >>> round(result.statistic, 3), round(result.p_value, 6), result.df
+    (4.126, 7.8e-05, (97,))
+    """
     _check_r(r_a, r_b, r_ab)
     if n < 4:
         raise ValueError(f"Williams' test needs at least 4 samples, got {n}")
@@ -51,7 +103,41 @@ def williams_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
 
 
 def steiger_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
-    """Steiger's Z for H0: r_a = r_b (Fisher z-transformed, pooled correlation), standard normal."""
+    """Steiger's Z for H0: r_a = r_b, two correlations with the labels that share the labels.
+
+    Steiger (1980), "Tests for comparing elements of a correlation matrix", Psychological Bulletin 87(2),
+    eq. 14, on Fisher z-transformed correlations with the pooled correlation of eq. 15; Z is standard
+    normal under H0.
+
+    Parameters
+    ----------
+    r_a, r_b : float
+        The correlations of metrics a and b with the labels, in [-1, 1].
+    r_ab : float
+        The correlation between the two metrics' scores, in [-1, 1].
+    n : int
+        The number of samples all three were computed on, at least 4.
+
+    Returns
+    -------
+    TestResult
+        Z and its two-sided p-value; NaN for both when a correlation is ±1 or the two metrics rank
+        identically (the difference then has no variance).
+
+    Raises
+    ------
+    ValueError
+        When a correlation is not finite or outside [-1, 1], or ``n`` < 4.
+
+    Examples
+    --------
+    >>> from iqabench.stats import steiger_test
+    >>> result = steiger_test(0.9, 0.8, 0.85, n=100)
+    >>> round(result.statistic, 3), round(result.p_value, 6)
+    (3.945, 8e-05)
+    >>> steiger_test(0.9, 0.8, 1.0, n=100).p_value
+    nan
+    """
     _check_r(r_a, r_b, r_ab)
     if n < 4:
         raise ValueError(f"Steiger's test needs at least 4 samples, got {n}")
@@ -69,8 +155,38 @@ def steiger_test(r_a: float, r_b: float, r_ab: float, n: int) -> TestResult:
 
 
 def rmse_f_test(residuals_a, residuals_b, parameters: int = 4) -> TestResult:
-    """ITU-T P.1401 §7.6.4: F = (larger residual variance) / (smaller), each with N − d degrees of freedom
-    (d = ``parameters`` of the mapping). Two-sided p-value."""
+    """The F-test on the variances of two models' prediction errors after mapping.
+
+    ITU-T P.1401 (07/2020) §7.6.4: F = (larger residual variance) / (smaller), each with N − d degrees of
+    freedom, d the number of parameters of the mapping.
+
+    Parameters
+    ----------
+    residuals_a, residuals_b : array_like
+        Labels minus mapped scores of metrics a and b, on the same N samples.
+    parameters : int, default 4
+        The parameters of the mapping, d (4 for ``vqeg4``, 5 for ``sheikh5``).
+
+    Returns
+    -------
+    TestResult
+        F (at least 1) and its two-sided p-value; F is infinite and the p-value NaN when one variance
+        is 0, both NaN when both are.
+
+    Raises
+    ------
+    ValueError
+        When the two hold different numbers of residuals, or N − d < 1.
+
+    Examples
+    --------
+    >>> from iqabench.stats import rmse_f_test
+    >>> a = [0.5, -0.3, 0.2, -0.4, 0.1, 0.3, -0.2, 0.4, -0.1, 0.2]
+    >>> b = [1.0, -0.6, 0.5, -0.9, 0.3, 0.7, -0.5, 0.8, -0.2, 0.4]
+    >>> result = rmse_f_test(a, b)
+    >>> round(result.statistic, 3), round(result.p_value, 3), result.df
+    (4.596, 0.086, (6, 6))
+    """
     a = np.asarray(residuals_a, dtype=np.float64)
     b = np.asarray(residuals_b, dtype=np.float64)
     if a.size != b.size:
