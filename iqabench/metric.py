@@ -29,11 +29,38 @@ NO_WEIGHTS = "none"
 
 @dataclass(frozen=True)
 class Availability:
-    """Whether a metric can run here: its :data:`State` and, in ``reason``, the detail (where its files are,
-    what it downloads from where, or why it cannot run and what to do).
+    """Whether a metric can run here, as :meth:`Metric.availability` reports it.
 
-    ``ok`` is true when it can run, now or after a download. Built with ``ok`` alone, the state is
-    ``present`` or ``unavailable``; :meth:`download` makes the third."""
+    Built with ``ok`` alone, the state is ``present`` or ``unavailable``; the constructors
+    :meth:`present`, :meth:`download` and :meth:`unavailable` make each of the three states.
+
+    Parameters
+    ----------
+    ok : bool
+        True when the metric can run, now or after a download.
+    reason : str, default ""
+        The detail: where its files are, what it downloads from where, or why it cannot run and what to
+        do about it.
+    state : {"present", "download", "unavailable"}, optional
+        Its :data:`State`; by default ``present`` when ``ok``, else ``unavailable``.
+
+    Raises
+    ------
+    ValueError
+        When ``state`` is unknown or contradicts ``ok``.
+
+    Examples
+    --------
+    >>> from iqabench import Availability
+    >>> Availability(True)
+    Availability(ok=True, reason='', state='present')
+    >>> Availability.unavailable("needs the weight file brisque.pth; see `iqabench info brisque`").ok
+    False
+    >>> Availability(True, state="unavailable")
+    Traceback (most recent call last):
+    ...
+    ValueError: Availability(ok=True, state='unavailable'): state must be present or download when ok, ...
+    """
 
     ok: bool
     reason: str = ""
@@ -48,24 +75,98 @@ class Availability:
 
     @classmethod
     def present(cls, detail: str = "") -> "Availability":
+        """It can run now: its weight files are here and pass their hash check, or it needs none.
+
+        Parameters
+        ----------
+        detail : str, default ""
+            Where its files are, for instance.
+
+        Returns
+        -------
+        Availability
+
+        Examples
+        --------
+        >>> from iqabench import Availability
+        >>> Availability.present("weights: ~/.cache/iqabench/weights/model.pth")
+        Availability(ok=True, reason='weights: ~/.cache/iqabench/weights/model.pth', state='present')
+        """
         return cls(True, detail, "present")
 
     @classmethod
     def download(cls, detail: str) -> "Availability":
+        """It can run after downloading its weight files on first use.
+
+        Parameters
+        ----------
+        detail : str
+            What it downloads, from where.
+
+        Returns
+        -------
+        Availability
+
+        Examples
+        --------
+        >>> from iqabench import Availability
+        >>> Availability.download("downloads model.pth (20 MB) from https://example.org").state
+        'download'
+        """
         return cls(True, detail, "download")
 
     @classmethod
     def unavailable(cls, reason: str) -> "Availability":
+        """It cannot run here.
+
+        Parameters
+        ----------
+        reason : str
+            Why, and what to do about it.
+
+        Returns
+        -------
+        Availability
+
+        Examples
+        --------
+        >>> from iqabench import Availability
+        >>> Availability.unavailable("needs the optional extra: pip install 'iqabench[pyiqa]'")
+        Availability(ok=False, reason="needs the optional extra: pip install 'iqabench[pyiqa]'", state='unavailable')
+        """
         return cls(False, reason, "unavailable")
 
 
 @dataclass(frozen=True)
 class Identity:
-    """What a stored score is keyed by (docs/architecture.md, "The way data flows"): the registered name, the hash
-    of the declared configuration, and the hash of the declared weight files' sha256s.
+    """What a stored score is keyed by, as :meth:`Metric.identity` computes it (docs/architecture.md, "The
+    way data flows").
 
-    ``weights_hash`` is None when the weight files are known only once the metric loads (then the
-    runner loads it before asking the store what is missing)."""
+    Attributes
+    ----------
+    name : str
+        The registered name.
+    config : dict
+        The declared configuration (:meth:`Metric.config`).
+    config_hash : str
+        Its hash (:func:`hash_json`).
+    weights : dict of str to str or None
+        The declared weight files' sha256s by file name; None when known only once the metric loads.
+    weights_hash : str or None
+        Their hash (:func:`weights_hash`); None when the weight files are known only once the metric
+        loads (then the runner loads it before asking the store what is missing).
+
+    Examples
+    --------
+    >>> from iqabench import Metric
+    >>> class Brightness(Metric):
+    ...     name = "brightness"
+    ...     def score_batch(self, images, refs=None):
+    ...         return [float(image.mean()) for image in images]
+    >>> Brightness().identity()  # doctest: +NORMALIZE_WHITESPACE
+    Identity(name='brightness', config={'name': 'brightness', 'version': '1'}, config_hash='aa1bfb45be0fabe5',
+             weights={}, weights_hash='none')
+    """
 
     name: str
     config: dict
@@ -75,22 +176,102 @@ class Identity:
 
 
 def hash_json(value) -> str:
-    """sha256 of the canonical JSON of ``value``, first 16 hex digits."""
+    """sha256 of the canonical JSON of ``value`` (keys sorted, no spaces), first 16 hex digits.
+
+    Parameters
+    ----------
+    value : JSON-serialisable
+        A configuration, a mapping of file names to sha256s.
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits; equal values give equal hashes whatever the order of their keys.
+
+    Examples
+    --------
+    >>> from iqabench.metric import hash_json
+    >>> hash_json({"b": 1, "a": [1, 2]}) == hash_json({"a": [1, 2], "b": 1})
+    True
+    >>> hash_json({"name": "brightness", "version": "1"})
+    'aa1bfb45be0fabe5'
+    """
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def weights_hash(files: dict[str, str]) -> str:
-    """One hash over {file name: sha256} (:data:`NO_WEIGHTS` for none)."""
+    """One hash over {file name: sha256} (:data:`NO_WEIGHTS` for none).
+
+    Parameters
+    ----------
+    files : dict of str to str
+        The sha256 of each weight file, by file name.
+
+    Returns
+    -------
+    str
+        :func:`hash_json` of ``files``, or ``"none"`` when it is empty.
+
+    Examples
+    --------
+    >>> from iqabench.metric import weights_hash
+    >>> weights_hash({})
+    'none'
+    >>> len(weights_hash({"model.pth": "ab" * 32}))
+    16
+    """
     return hash_json(files) if files else NO_WEIGHTS
 
 
 class Metric:
-    """Base class of every metric.
+    """Base class of every metric: the contract a metric plugin implements.
 
     Subclasses set the class attributes and implement :meth:`score_batch`. Images arrive as
     float32 tensors of shape (C, H, W) with values in [0, 1], C = 3 (RGB) or 1 (grey) as the
     metric's ``channels`` asks; ``refs`` holds the reference images of a full-reference metric.
+
+    A metric is built cheaply (``iqabench list`` builds every one), declares its identity without loading
+    anything (:meth:`identity`), reports whether it can run here without loading or downloading
+    (:meth:`availability`), loads its weights in :meth:`load`, and scores batches with :meth:`score_batch`.
+    Register instances from a plugin's ``register_metrics`` hook (:mod:`iqabench.hookspecs`).
+
+    Attributes
+    ----------
+    name : str
+        The registered name, unique among the installed plugins.
+    kind : {"NR", "FR"}
+        No-reference, or full-reference (it receives ``refs``).
+    lower_better : bool
+        The direction of the scores: True when a lower score is a better image.
+    score_range : tuple of (float or None)
+        The scores' range, where known.
+    description : str
+        One line for listings.
+    min_size : int
+        The smallest image side, in pixels, it accepts; smaller images are per-image failures.
+    batch_size : int
+        Images per batch when the user does not pass ``--batch-size``.
+    channels : {3, 1}
+        3 for RGB input, 1 for grey.
+    version : str
+        Bump it when the scores change, so that stored scores are recomputed.
+    weights : dict of str to str
+        Set by :meth:`load`: the sha256 of each weight file it used, by name; empty for weight-free metrics.
+
+    Examples
+    --------
+    >>> from iqabench import Metric
+    >>> class Brightness(Metric):
+    ...     name = "brightness"
+    ...     def score_batch(self, images, refs=None):
+    ...         return [float(image.mean()) for image in images]
+    >>> metric = Brightness()
+    >>> metric
+    <Metric brightness NR higher-is-better>
+    >>> import torch
+    >>> metric.score_batch([torch.full((3, 8, 8), 0.25), torch.ones(3, 4, 6)])
+    [0.25, 1.0]
     """
 
     name: ClassVar[str] = ""
@@ -114,23 +295,98 @@ class Metric:
 
     # -- identity -------------------------------------------------------------------------
     def config(self) -> dict:
-        """Everything that changes the scores, as JSON-serialisable values: the name, the version and
-        every parameter. Subclasses with parameters extend it (``{**super().config(), "scale": 2}``);
-        where the class lives is not part of it, so moving a class keeps its stored scores."""
+        """Everything that changes the scores, as JSON-serialisable values.
+
+        The name, the version and every parameter. Subclasses with parameters extend it
+        (``{**super().config(), "scale": 2}``); where the class lives is not part of it, so moving a class
+        keeps its stored scores.
+
+        Returns
+        -------
+        dict
+            The configuration; its hash (:meth:`config_hash`) keys the stored scores.
+
+        Examples
+        --------
+        >>> from iqabench import Metric
+        >>> class Brightness(Metric):
+        ...     name = "brightness"
+        ...     def score_batch(self, images, refs=None):
+        ...         return [float(image.mean()) for image in images]
+        >>> class Scaled(Brightness):
+        ...     name = "scaled-brightness"
+        ...     def __init__(self, scale=2.0):
+        ...         super().__init__()
+        ...         self.scale = scale
+        ...     def config(self):
+        ...         return {**super().config(), "scale": self.scale}
+        >>> Scaled().config()
+        {'name': 'scaled-brightness', 'version': '1', 'scale': 2.0}
+        >>> Scaled(2.0).config_hash() == Scaled(3.0).config_hash()
+        False
+        """
         return {"name": self.name, "version": self.version}
 
     def config_hash(self) -> str:
-        """sha256 of the canonical JSON of :meth:`config`, first 16 hex digits."""
+        """sha256 of the canonical JSON of :meth:`config`, first 16 hex digits (:func:`hash_json`).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from iqabench import Metric
+        >>> class Brightness(Metric):
+        ...     name = "brightness"
+        ...     def score_batch(self, images, refs=None):
+        ...         return [float(image.mean()) for image in images]
+        >>> Brightness().config_hash()
+        'aa1bfb45be0fabe5'
+        """
         return hash_json(self.config())
 
     def weight_files(self) -> dict[str, Path] | None:
-        """The weight files :meth:`load` will read, found without loading (through :mod:`iqabench.weights`):
-        {} for a weight-free metric, None when they are known only once it loads (or one is still to be
-        downloaded)."""
+        """The weight files :meth:`load` will read, found without loading (through :mod:`iqabench.weights`).
+
+        Returns
+        -------
+        dict of str to pathlib.Path or None
+            The files by name: {} for a weight-free metric (the default), None when they are known only
+            once it loads (or one is still to be downloaded).
+
+        Examples
+        --------
+        >>> from iqabench import Metric
+        >>> class Brightness(Metric):
+        ...     name = "brightness"
+        ...     def score_batch(self, images, refs=None):
+        ...         return [float(image.mean()) for image in images]
+        >>> Brightness().weight_files()
+        {}
+        """
         return {}
 
     def identity(self) -> Identity:
-        """The key of this metric's stored scores, computed without loading the model."""
+        """The key of this metric's stored scores, computed without loading the model.
+
+        Hashes the files of :meth:`weight_files` (sha256, cached by size and modification time).
+
+        Returns
+        -------
+        Identity
+
+        Examples
+        --------
+        >>> from iqabench import Metric
+        >>> class Brightness(Metric):
+        ...     name = "brightness"
+        ...     def score_batch(self, images, refs=None):
+        ...         return [float(image.mean()) for image in images]
+        >>> identity = Brightness().identity()
+        >>> identity.config_hash, identity.weights_hash
+        ('aa1bfb45be0fabe5', 'none')
+        """
         files = self.weight_files()
         declared = None if files is None else {name: file_sha256(path) for name, path in files.items()}
         return Identity(self.name, self.config(), self.config_hash(), declared,
@@ -138,17 +394,86 @@ class Metric:
 
     # -- life cycle -----------------------------------------------------------------------
     def availability(self) -> Availability:
-        """Cheap check, without loading anything large and without downloading: can :meth:`load` succeed here,
-        with the files that are here (present) or after downloading them (download)?"""
+        """Whether :meth:`load` can succeed here: a cheap check that loads nothing large and downloads nothing.
+
+        With the files that are here it is ``present``; after downloading them, ``download``; otherwise
+        ``unavailable``, with the reason. The default is present (a weight-free metric).
+
+        Returns
+        -------
+        Availability
+
+        Examples
+        --------
+        >>> from iqabench import Availability, Metric
+        >>> class NeedsCuda(Metric):
+        ...     name = "needs-cuda"
+        ...     def availability(self):
+        ...         return Availability.unavailable("needs a CUDA device; none is visible")
+        >>> NeedsCuda().availability().state
+        'unavailable'
+        """
         return Availability.present()
 
     def load(self, device: "torch.device") -> None:
-        """Load weights and move to ``device``. Raise :class:`iqabench.errors.WeightsError` if absent."""
+        """Load the weights and move to ``device``; the default loads nothing.
+
+        The runner calls it once, before the first batch. A metric with weight files records their sha256s
+        in :attr:`weights`.
+
+        Parameters
+        ----------
+        device : torch.device
+            Where to score.
+
+        Raises
+        ------
+        iqabench.errors.WeightsError
+            When a weight file is absent or cannot be fetched.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from iqabench import Metric
+        >>> Metric().load(torch.device("cpu"))  # a weight-free metric loads nothing
+        """
 
     def score_batch(
         self, images: Sequence["torch.Tensor"], refs: Sequence["torch.Tensor"] | None = None
     ) -> Sequence[float]:
-        """One float per image, in order. Raise to fail the batch; the runner then retries per image."""
+        """Score a batch: one float per image, in order.
+
+        Raise to fail the batch; the runner then retries image by image, and records a failure for each
+        image that still raises. A NaN or infinite score is a failure too, never a score.
+
+        Parameters
+        ----------
+        images : sequence of torch.Tensor
+            Float32 tensors (C, H, W) with values in [0, 1], C as :attr:`channels` asks; sizes may differ.
+        refs : sequence of torch.Tensor, optional
+            The reference image of each image, for a full-reference metric; None otherwise.
+
+        Returns
+        -------
+        sequence of float
+            One score per image.
+
+        Raises
+        ------
+        NotImplementedError
+            In the base class: every metric implements it.
+
+        Examples
+        --------
+        >>> from iqabench import Metric
+        >>> class Brightness(Metric):
+        ...     name = "brightness"
+        ...     def score_batch(self, images, refs=None):
+        ...         return [float(image.mean()) for image in images]
+        >>> import torch
+        >>> Brightness().score_batch([torch.full((3, 8, 8), 0.25), torch.ones(3, 4, 6)])
+        [0.25, 1.0]
+        """
         raise NotImplementedError(f"metric {self.name!r} does not implement score_batch")
 
     def __repr__(self) -> str:
@@ -156,7 +481,32 @@ class Metric:
 
 
 def check_score(value: float) -> float:
-    """Return ``value`` as float, or raise ValueError when it is NaN or infinite (a failure, never a score)."""
+    """``value`` as a float, checked: a NaN or infinite score is a failure, never a score.
+
+    Parameters
+    ----------
+    value : float
+        A score a metric returned.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is NaN or infinite.
+
+    Examples
+    --------
+    >>> from iqabench.metric import check_score
+    >>> check_score(1)
+    1.0
+    >>> check_score(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: metric returned a non-finite score (nan)
+    """
     score = float(value)
     if not math.isfinite(score):
         raise ValueError(f"metric returned a non-finite score ({score})")
