@@ -6,7 +6,7 @@ import time
 import pytest
 import torch
 
-from iqabench.checkpoints import CheckpointKind, SaveClock, half_precision, manifest_path, pinned_sha256
+from iqabench_training.checkpoints import CheckpointKind, SaveClock, half_precision, manifest_path, pinned_sha256
 from iqabench.errors import WeightsError
 
 KIND = CheckpointKind("toy", "iqabench-toy/1")

@@ -1,7 +1,7 @@
 """effres checkpoint files: what a training run saves and resumes from, what the metric loads.
 
-Beyond ``format`` (:mod:`iqabench.checkpoints`), a checkpoint holds ``config`` (model, recipe and training
-settings), ``model`` (the state dict), ``optimizer`` and ``progress`` (for resuming; absent in a shipped
+Beyond ``format`` (:mod:`iqabench_training.checkpoints`), a checkpoint holds ``config`` (model, recipe and
+training settings), ``model`` (the state dict), ``optimizer`` and ``progress`` (for resuming; absent in a shipped
 file), ``data`` (the training images: relative path and sha256) and ``history`` (the figures each epoch
 reached). :func:`ship` writes the compact copy that the package carries (float16 weights, no optimizer)
 and its manifest.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256
+from iqabench_training.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256
 
 KIND = CheckpointKind("effres", "iqabench-effres/1")
 FORMAT = KIND.format

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 
-from iqabench.checkpoints import SaveClock
+from iqabench_training.checkpoints import SaveClock
 
 from . import checkpoint
 from .adversarial import fgsm, pgd_l2

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256
+from iqabench_training.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256
 
 KIND = CheckpointKind("gada", "iqabench-gada/1")
 FORMAT = KIND.format

@@ -45,7 +45,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from iqabench.checkpoints import SaveClock
+from iqabench_training.checkpoints import SaveClock
 
 from . import checkpoint
 from .data import FullReferenceSet, LabelledSet, to_tensor

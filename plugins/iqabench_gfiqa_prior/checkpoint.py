@@ -1,5 +1,5 @@
-"""gfiqa-prior checkpoint files (:class:`iqabench.checkpoints.CheckpointKind`): what ``iqabench train gfiqa-prior``
-saves and resumes from, and what the metrics load.
+"""gfiqa-prior checkpoint files (:class:`iqabench_training.checkpoints.CheckpointKind`): what
+``iqabench train gfiqa-prior`` saves and resumes from, and what the metrics load.
 
 One ``torch.save`` dict: ``format``; ``config`` (``model``: :class:`.model.ModelConfig`, ``losses``, ``settings``);
 ``pretrained`` (``random_weights`` and, per pretrained file, its name and sha256: the generator is not in the
@@ -11,7 +11,7 @@ and validation figures) and ``test`` (the best model on the test part).
 
 from __future__ import annotations
 
-from iqabench.checkpoints import CheckpointKind
+from iqabench_training.checkpoints import CheckpointKind
 
 KIND = CheckpointKind("gfiqa-prior", "iqabench-gfiqa-prior/1")
 FORMAT = KIND.format

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from iqabench.checkpoints import SaveClock
+from iqabench_training.checkpoints import SaveClock
 
 from . import checkpoint
 from .data import GfiqaData, loader

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench.checkpoints import CheckpointKind, manifest_path, pinned_sha256
+from iqabench_training.checkpoints import CheckpointKind, manifest_path, pinned_sha256
 
 KIND = CheckpointKind("msfr", "iqabench-msfr/1")
 FORMAT = KIND.format

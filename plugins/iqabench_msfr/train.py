@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from iqabench.checkpoints import SaveClock
+from iqabench_training.checkpoints import SaveClock
 
 from . import checkpoint
 from .data import LumaSet, label_file, load_split, manifest, read_rows

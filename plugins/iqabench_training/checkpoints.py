@@ -16,23 +16,57 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WeightsError
-from .hashing import file_sha256
-from .metric import Availability
+from iqabench.errors import WeightsError
+from iqabench.hashing import file_sha256
+from iqabench.metric import Availability
 
 
 def manifest_path(checkpoint: Path) -> Path:
+    """The manifest beside a checkpoint.
+
+    Parameters
+    ----------
+    checkpoint : Path
+        A checkpoint file, ``<name>.pt``.
+
+    Returns
+    -------
+    Path
+        ``<name>.json`` in the same folder.
+    """
     return checkpoint.with_suffix(".json")
 
 
 def pinned_sha256(checkpoint: Path) -> str | None:
-    """The sha256 the manifest beside ``checkpoint`` pins, or None without a manifest."""
+    """The sha256 that the manifest beside a checkpoint pins.
+
+    Parameters
+    ----------
+    checkpoint : Path
+        A checkpoint file.
+
+    Returns
+    -------
+    str or None
+        The manifest's ``sha256``; None when there is no manifest (a user's own checkpoint).
+    """
     manifest = manifest_path(checkpoint)
     return json.loads(manifest.read_text())["sha256"] if manifest.is_file() else None
 
 
 def half_precision(state: dict) -> dict:
-    """A state dict with its floating-point tensors in float16 (what a shipped checkpoint stores)."""
+    """A state dict with its floating-point tensors in float16, as a shipped checkpoint stores them.
+
+    Parameters
+    ----------
+    state : dict
+        Tensor name -> tensor.
+
+    Returns
+    -------
+    dict
+        The same names; floating-point tensors in float16, the others as they were.
+    """
     return {name: value.half() if value.is_floating_point() else value for name, value in state.items()}
 
 
@@ -45,7 +79,15 @@ class CheckpointKind:
     format: str
 
     def save(self, path: Path, payload: dict) -> None:
-        """Write atomically: a run interrupted while saving keeps the previous checkpoint."""
+        """Write a checkpoint atomically: a run interrupted while saving keeps the previous one.
+
+        Parameters
+        ----------
+        path : Path
+            The file to write; its folder is made when missing.
+        payload : dict
+            Plain values and tensors; the file holds them and ``format``.
+        """
         import torch
 
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +96,28 @@ class CheckpointKind:
         partial.replace(path)
 
     def load(self, path: Path, expected_sha256: str | None = None, *, mmap: bool = False) -> dict:
-        """Read a checkpoint; with ``expected_sha256`` the file's hash is checked before it is deserialised.
-        ``mmap`` maps the tensors instead of reading them (what is never used, such as an optimizer's
-        state, then stays on disk)."""
+        """Read a checkpoint of this kind.
+
+        Parameters
+        ----------
+        path : Path
+            The checkpoint file.
+        expected_sha256 : str, optional
+            When given, the file's hash is checked before it is deserialised.
+        mmap : bool
+            Map the tensors instead of reading them (what is never used, such as an optimizer's state,
+            then stays on disk).
+
+        Returns
+        -------
+        dict
+            The payload, ``format`` included.
+
+        Raises
+        ------
+        iqabench.errors.WeightsError
+            When the file is missing, has another sha256, cannot be read, or is of another kind.
+        """
         if not path.is_file():
             raise WeightsError(f"{self.model} checkpoint {str(path)!r} does not exist. Train one with "
                                f"`iqabench train {self.model}`, or reinstall iqabench to get the shipped one.")
@@ -75,20 +136,56 @@ class CheckpointKind:
         return payload
 
     def load_pinned(self, path: Path) -> dict:
-        """Read a checkpoint, checked against the sha256 its manifest pins when it has one."""
+        """Read a checkpoint, checked against the sha256 its manifest pins when it has one.
+
+        Parameters
+        ----------
+        path : Path
+            The checkpoint file.
+
+        Returns
+        -------
+        dict
+            The payload, as :meth:`load` returns it.
+        """
         return self.load(path, pinned_sha256(path))
 
     def write_shipped(self, target: Path, compact: dict, manifest: dict) -> dict:
-        """Save ``compact`` (the payload a package carries) at ``target`` and the manifest beside it: the file's
-        name, sha256 and size, then ``manifest``'s fields (command, data, device, time, figures)."""
+        """Save the payload a package carries, and its manifest beside it.
+
+        Parameters
+        ----------
+        target : Path
+            The checkpoint file to write.
+        compact : dict
+            The payload (float16 weights, no optimizer state).
+        manifest : dict
+            The manifest's other fields: command, data, device, time, figures.
+
+        Returns
+        -------
+        dict
+            The manifest written: the file's name, sha256 and size, then ``manifest``'s fields.
+        """
         self.save(target, compact)
         written = {"file": target.name, "sha256": file_sha256(target), "bytes": target.stat().st_size, **manifest}
         manifest_path(target).write_text(json.dumps(written, indent=2) + "\n")
         return written
 
     def availability(self, path: Path) -> Availability:
-        """Present when the checkpoint is at ``path`` with the sha256 its manifest pins (a shipped one is), or
-        without a manifest (a user's own); never downloads."""
+        """Whether a metric can load the checkpoint at ``path``; never downloads.
+
+        Parameters
+        ----------
+        path : Path
+            The checkpoint file.
+
+        Returns
+        -------
+        Availability
+            Present when the file is there with the sha256 its manifest pins (a shipped one is), or without
+            a manifest (a user's own); unavailable otherwise, saying how to get one.
+        """
         if not path.is_file():
             return Availability.unavailable(f"no {self.model} checkpoint at {path}: train one with "
                                             f"`iqabench train {self.model}`")
@@ -109,13 +206,28 @@ class SaveClock:
         self.started = self.last_save = time.monotonic()
 
     def elapsed(self) -> float:
+        """Seconds since the clock started."""
         return time.monotonic() - self.started
 
     def out_of_time(self) -> bool:
+        """Whether the ``minutes`` given (if any) have passed."""
         return self.minutes is not None and self.elapsed() > self.minutes * 60
 
     def due(self, boundary: bool, out_of_time: bool) -> bool:
-        """Whether to save now; a true answer starts the next interval."""
+        """Whether to save now; a true answer starts the next interval.
+
+        Parameters
+        ----------
+        boundary : bool
+            An epoch (or phase) just ended.
+        out_of_time : bool
+            The loop stops now.
+
+        Returns
+        -------
+        bool
+            True at a boundary, out of time, or when ``save_minutes`` have passed since the last save.
+        """
         if boundary or out_of_time or time.monotonic() - self.last_save > self.save_minutes * 60:
             self.last_save = time.monotonic()
             return True
