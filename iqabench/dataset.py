@@ -33,7 +33,34 @@ from .hashing import file_sha256
 
 @dataclass(frozen=True)
 class Sample:
-    """One image to score. ``id`` is unique within the dataset (usually the path relative to root)."""
+    """One image to score, with its label: what a reader returns for each image of a dataset.
+
+    Attributes
+    ----------
+    id : str
+        Unique within the dataset; usually the path relative to the root, with ``/``.
+    path : pathlib.Path
+        The image file.
+    ref_path : pathlib.Path or None
+        Its reference image, for full-reference metrics; None for a no-reference dataset.
+    mos : float or None
+        Its label (MOS, or DMOS when the card says ``lower_better``); None for an unlabelled dataset.
+    std : float or None
+        The label's standard deviation, where the dataset gives it.
+    group : str or None
+        Its group (reference image, person, photo) for grouped results.
+    split : str or None
+        Its split (``"train"``, ``"test"``), where the dataset gives one.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from iqabench import Sample
+    >>> sample = Sample("blur/cat_1.png", Path("photos/blur/cat_1.png"), ref_path=Path("photos/cat.png"),
+    ...                 mos=4.0, group="cat")
+    >>> sample.id, sample.mos, sample.group
+    ('blur/cat_1.png', 4.0, 'cat')
+    """
 
     id: str
     path: Path
@@ -46,8 +73,39 @@ class Sample:
 
 class Refused(NamedTuple):
     """A sample refused when its dataset was opened, and why: a per-image failure that never reaches a
-    metric. ``reference`` is true when only its reference image is refused (outside the root, a dangling
-    link, a directory): a no-reference metric could still score the image itself."""
+    metric.
+
+    Attributes
+    ----------
+    sample : Sample
+        The sample.
+    reason : str
+        Why, and what to do about it: outside the dataset root, a dangling symbolic link, a directory,
+        not a regular file.
+    reference : bool
+        True when only its reference image is refused: a no-reference metric could still score the
+        image itself.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from iqabench import DatasetCard, DatasetSpec, Sample
+    >>> from iqabench.dataset import ReadResult, open_dataset
+    >>> def read(card, root, options):
+    ...     return ReadResult([Sample("a.png", root / "a.png", mos=4.0), Sample("b.png", root / "b.png", mos=2.0)])
+    >>> spec = DatasetSpec(DatasetCard("my-photos", format="custom", mos_range=(1.0, 5.0)), read)
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> (root / "a.png").write_bytes(b"")  # opening checks that files exist; it decodes none
+    0
+    >>> dataset = open_dataset(spec, root)
+    >>> (root / "b.png").mkdir()
+    >>> refused = open_dataset(spec, root).refused
+    >>> [(r.sample.id, r.reason.split(":")[0], r.reference) for r in refused]
+    [('b.png', 'a directory, not an image file', False)]
+    >>> tmp.cleanup()
+    """
 
     sample: Sample
     reason: str
@@ -61,7 +119,40 @@ CARD_KINDS = {"NR": "NR", "FR": "FR", "NR/FR": "NR or FR (from the label file)"}
 
 @dataclass(frozen=True)
 class DatasetCard:
-    """What a TOML card in ``datasets/`` says about one dataset."""
+    """What a TOML card in ``datasets/`` says about one dataset (:meth:`from_toml` reads one).
+
+    Attributes
+    ----------
+    name : str
+        The registered name (``iqabench run --dataset NAME``).
+    format : str
+        Which reader reads it (``"metainfo"``, ``"folder"``, ``"embedded"``, a plugin's own).
+    title : str
+        A title for listings.
+    kind : {"NR", "FR", "NR/FR"}
+        Images with labels, images with their references too, or either, as the label file says
+        (:data:`CARD_KINDS`).
+    label_file : str or None
+        The label file, relative to the root.
+    mos_range : tuple of float or None
+        The labels' range; a label outside it is an error (:func:`validate_labels`).
+    lower_better : bool
+        The direction of the labels: True for DMOS (a lower score is a better image), as on metrics.
+    expected_images : int or None
+        How many images the complete dataset has.
+    homepage, download, layout, licence, citation : str
+        Where it comes from, how its root is laid out, and how to cite it; shown when it is not found.
+    options : dict
+        The reader's options (``materialise = true``: the reader writes the data itself).
+
+    Examples
+    --------
+    >>> from iqabench import DatasetCard
+    >>> card = DatasetCard("my-photos", format="custom", title="My photos", mos_range=(1.0, 5.0),
+    ...                    download="https://example.org/my-photos.zip", layout="<root>/<id>.png")
+    >>> card.kind_text, card.lower_better
+    ('NR', False)
+    """
 
     name: str
     format: str
@@ -82,6 +173,35 @@ class DatasetCard:
 
     @classmethod
     def from_toml(cls, path: Path) -> "DatasetCard":
+        """Read a card from a TOML file whose keys are the card's attributes.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            The TOML file.
+
+        Returns
+        -------
+        DatasetCard
+
+        Raises
+        ------
+        iqabench.errors.DatasetError
+            When a key is unknown, the ``kind`` is not one of :data:`CARD_KINDS`, or a required key
+            (``name``, ``format``) is missing.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from iqabench import DatasetCard
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder) / "my-photos.toml"
+        ...     _ = path.write_text('name = "my-photos"\\nformat = "metainfo"\\nmos_range = [1, 5]\\n')
+        ...     card = DatasetCard.from_toml(path)
+        >>> card.name, card.format, card.mos_range
+        ('my-photos', 'metainfo', (1.0, 5.0))
+        """
         with open(path, "rb") as f:
             data = tomllib.load(f)
         known = set(cls.__dataclass_fields__)
@@ -99,16 +219,61 @@ class DatasetCard:
 
     @property
     def kind_text(self) -> str:
-        """The kind in words: ``"NR or FR (from the label file)"`` for ``NR/FR``."""
+        """The kind in words: ``"NR or FR (from the label file)"`` for ``NR/FR``.
+
+        Examples
+        --------
+        >>> from iqabench import DatasetCard
+        >>> DatasetCard("pairs", format="metainfo", kind="NR/FR").kind_text
+        'NR or FR (from the label file)'
+        """
         return CARD_KINDS.get(self.kind, self.kind)
 
     def default_root(self) -> Path:
-        """``$IQABENCH_DATA/<name>`` when set, else ``~/.cache/iqabench/data/<name>``."""
+        """Where the dataset is read from without ``--root``.
+
+        Returns
+        -------
+        pathlib.Path
+            ``$IQABENCH_DATA/<name>`` when that variable is set, else ``~/.cache/iqabench/data/<name>``.
+
+        Examples
+        --------
+        >>> from iqabench import DatasetCard
+        >>> card = DatasetCard("my-photos", format="custom", title="My photos", mos_range=(1.0, 5.0),
+        ...                    download="https://example.org/my-photos.zip", layout="<root>/<id>.png")
+        >>> card.default_root().name
+        'my-photos'
+        """
         return settings.data_dir() / self.name
 
     def how_to_get(self, root: Path, root_given: bool = False) -> str:
-        """The paragraph printed when the dataset is not found at ``root`` (``root_given``: the user chose
-        that folder, so it is not suggested again)."""
+        """The paragraph printed when the dataset is not found at ``root``.
+
+        Parameters
+        ----------
+        root : pathlib.Path
+            Where it was looked for.
+        root_given : bool, default False
+            True when the user chose that folder, so that the default root is not suggested instead.
+
+        Returns
+        -------
+        str
+            Where to download it, where to put it with which layout, and its licence.
+
+        Examples
+        --------
+        >>> from iqabench import DatasetCard
+        >>> card = DatasetCard("my-photos", format="custom", title="My photos", mos_range=(1.0, 5.0),
+        ...                    download="https://example.org/my-photos.zip", layout="<root>/<id>.png")
+        >>> from pathlib import Path
+        >>> print(card.how_to_get(Path("photos"), root_given=True))
+        Dataset 'my-photos' (My photos) was not found at photos.
+        Download it from: https://example.org/my-photos.zip
+        Put it at photos with this layout:
+            <root>/<id>.png
+        """
         lines = [f"Dataset {self.name!r} ({self.title or self.name}) was not found at {root}."]
         if self.download:
             lines.append(f"Download it from: {self.download}")
@@ -123,7 +288,31 @@ class DatasetCard:
         return "\n".join(lines)
 
     def missing_label_file(self, path: Path, root: Path) -> str:
-        """The message for a label file that is not there while the dataset's folder is."""
+        """The message for a label file that is not there while the dataset's folder is.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            The label file looked for.
+        root : pathlib.Path
+            The dataset's folder, which exists.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from iqabench import DatasetCard
+        >>> card = DatasetCard("my-photos", format="custom", title="My photos", mos_range=(1.0, 5.0),
+        ...                    download="https://example.org/my-photos.zip", layout="<root>/<id>.png")
+        >>> from pathlib import Path
+        >>> print(card.missing_label_file(Path("photos/labels.csv"), Path("photos")))
+        Label file photos/labels.csv not found. Dataset 'my-photos' is read from photos, which exists; ...
+            <root>/<id>.png
+        It comes with the dataset: https://example.org/my-photos.zip
+        Or pass --labels PATH (a relative path is relative to the current folder).
+        """
         lines = [f"Label file {path} not found. Dataset {self.name!r} is read from {root}, which exists; "
                  f"its label file belongs there as this layout shows:"]
         lines.extend(self._layout_lines())
@@ -138,8 +327,27 @@ class DatasetCard:
 
 @dataclass(frozen=True)
 class ReadResult:
-    """What a reader found: the samples, the label file it read (None when the reader makes the labels
-    itself), and what a sample's group is (``"reference"``, ``"photo"``; None when there are no groups)."""
+    """What a reader (:data:`Reader`) found at a dataset's root.
+
+    Attributes
+    ----------
+    samples : list of Sample
+        Every sample the labels name, whether or not its files exist (:func:`open_dataset` sorts them).
+    label_file : pathlib.Path or None
+        The label file it read; None when the reader makes the labels itself.
+    group_by : str or None
+        What a sample's group is, in words (``"reference"``, ``"photo"``, ``"person"``); None when there
+        are no groups.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from iqabench import Sample
+    >>> from iqabench.dataset import ReadResult
+    >>> result = ReadResult([Sample("a.png", Path("photos/a.png"), mos=3.0, group="cat")], group_by="photo")
+    >>> len(result.samples), result.label_file, result.group_by
+    (1, None, 'photo')
+    """
 
     samples: list[Sample]
     label_file: Path | None = None
@@ -152,22 +360,86 @@ Reader = Callable[[DatasetCard, Path, dict], ReadResult]
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What a plugin registers: a card and the reader for its layout."""
+    """What a plugin registers (:func:`iqabench.hookspecs.register_datasets`): a card and the reader for its
+    layout.
+
+    The reader is called as ``reader(card, root, options)`` and returns a :class:`ReadResult`; it raises
+    :class:`iqabench.errors.DatasetError` when the root is not laid out as the card says. ``options`` holds
+    the card's options and the caller's (``labels``: another label file; ``allow_outside_root``).
+
+    Attributes
+    ----------
+    card : DatasetCard
+        What the dataset is.
+    reader : Reader
+        How to read it.
+
+    Examples
+    --------
+    >>> from iqabench import DatasetCard, DatasetSpec, Sample
+    >>> from iqabench.dataset import ReadResult
+    >>> def read(card, root, options):
+    ...     return ReadResult([Sample(f"{i}.png", root / f"{i}.png", mos=float(i)) for i in range(1, 4)])
+    >>> spec = DatasetSpec(DatasetCard("my-photos", format="custom", mos_range=(1.0, 5.0)), read)
+    >>> spec.name
+    'my-photos'
+    """
 
     card: DatasetCard
     reader: Reader
 
     @property
     def name(self) -> str:
+        """The card's name."""
         return self.card.name
 
 
 @dataclass
 class Dataset:
-    """A dataset opened at a root: the samples present, those whose files are missing, those refused
-    (with the reason), the label file read (with its sha256), the grouping, and the ``stat`` of every
-    file found (for content hashes). Only :attr:`samples` may be opened: a refused sample's files are
-    outside the root or are not image files."""
+    """A dataset opened at a root, as :func:`open_dataset` returns it.
+
+    Only :attr:`samples` may be opened: a refused sample's files are outside the root or are not image
+    files.
+
+    Attributes
+    ----------
+    card : DatasetCard
+        What the dataset is.
+    root : pathlib.Path
+        The folder it was read from, resolved.
+    samples : list of Sample
+        The samples whose files exist.
+    missing : list of Sample
+        The samples whose image (or reference) file is not there.
+    label_file : pathlib.Path or None
+        The label file read.
+    label_file_sha256 : str or None
+        Its sha256.
+    group_by : str or None
+        What a sample's group is, in words.
+    file_stats : dict of str to os.stat_result
+        The ``stat`` of every file found, by path (for content hashes).
+    refused : list of Refused
+        The samples refused, each with the reason: per-image failures whose files are never opened.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from iqabench import DatasetCard, DatasetSpec, Sample
+    >>> from iqabench.dataset import ReadResult, open_dataset
+    >>> def read(card, root, options):
+    ...     return ReadResult([Sample("a.png", root / "a.png", mos=4.0), Sample("b.png", root / "b.png", mos=2.0)])
+    >>> spec = DatasetSpec(DatasetCard("my-photos", format="custom", mos_range=(1.0, 5.0)), read)
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> (root / "a.png").write_bytes(b"")  # opening checks that files exist; it decodes none
+    0
+    >>> dataset = open_dataset(spec, root)
+    >>> [s.id for s in dataset.samples], [s.id for s in dataset.missing], dataset.refused
+    (['a.png'], ['b.png'], [])
+    >>> tmp.cleanup()
+    """
 
     card: DatasetCard
     root: Path
@@ -184,11 +456,40 @@ class Dataset:
 
     @property
     def name(self) -> str:
+        """The card's name."""
         return self.card.name
 
     def labels_id(self) -> str:
-        """The identity of this label set: a hash of every sample's id, MOS, std, group and split (so two
-        label files of one dataset are two label sets in the store, and the same labels are one)."""
+        """The identity of this label set, under which the store keeps it.
+
+        A hash of every sample's id, MOS, std, group and split, present, missing or refused: two label
+        files of one dataset are two label sets in the store, and the same labels are one.
+
+        Returns
+        -------
+        str
+            16 hexadecimal digits.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from iqabench import DatasetCard, DatasetSpec, Sample
+        >>> from iqabench.dataset import ReadResult, open_dataset
+        >>> def read(card, root, options):
+        ...     return ReadResult([Sample("a.png", root / "a.png", mos=4.0), Sample("b.png", root / "b.png", mos=2.0)])
+        >>> spec = DatasetSpec(DatasetCard("my-photos", format="custom", mos_range=(1.0, 5.0)), read)
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> root = Path(tmp.name)
+        >>> (root / "a.png").write_bytes(b"")  # opening checks that files exist; it decodes none
+        0
+        >>> dataset = open_dataset(spec, root)
+        >>> dataset.labels_id() == open_dataset(spec, root).labels_id()
+        True
+        >>> len(dataset.labels_id())
+        16
+        >>> tmp.cleanup()
+        """
         everything = self.samples + self.missing + [r.sample for r in self.refused]
         rows = sorted(([s.id, s.mos, s.std, s.group, s.split] for s in everything),
                       key=lambda row: row[0])  # ids are unique (validate_labels)
@@ -197,7 +498,39 @@ class Dataset:
 
 
 def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -> None:
-    """Reject NaN or out-of-range MOS and duplicate ids, naming the first offenders."""
+    """Reject duplicate ids, unlabelled samples, NaN or infinite labels and labels outside the card's
+    range, naming the first offenders.
+
+    A dataset whose samples are all unlabelled and whose card names no label file (a folder of images)
+    passes.
+
+    Parameters
+    ----------
+    card : DatasetCard
+        The dataset's card (its ``mos_range`` and ``label_file``).
+    samples : sequence of Sample
+        What the reader returned.
+    source : str
+        What the labels were read from, to begin each message with.
+
+    Raises
+    ------
+    iqabench.errors.DatasetError
+        When an id is labelled twice, a sample has no label while others do, a label is NaN or infinite,
+        or a label is outside ``card.mos_range``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from iqabench import DatasetCard, Sample
+    >>> from iqabench.dataset import validate_labels
+    >>> card = DatasetCard("my-photos", format="custom", mos_range=(1.0, 5.0))
+    >>> validate_labels(card, [Sample("a.png", Path("a.png"), mos=3.0)], "labels.csv")
+    >>> validate_labels(card, [Sample("a.png", Path("a.png"), mos=7.0)], "labels.csv")
+    Traceback (most recent call last):
+    ...
+    iqabench.errors.DatasetError: labels.csv: 1 MOS value(s) outside the card's range [1.0, 5.0], first: ...
+    """
     duplicates = [sid for sid, n in Counter(s.id for s in samples).items() if n > 1]
     if duplicates:
         raise DatasetError(
@@ -229,11 +562,58 @@ def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -
 
 
 def open_dataset(spec: DatasetSpec, root: Path | None = None, options: dict | None = None) -> Dataset:
-    """Read ``spec`` at ``root`` (default: the card's default root), validate, find missing and refused files.
+    """Read a dataset at a root, validate its labels, and sort its samples into present, missing and refused.
 
-    A card with option ``materialise = true`` has a reader that writes its data into the root, so
-    its root need not exist yet. Option ``allow_outside_root`` (or ``IQABENCH_ALLOW_OUTSIDE_ROOT=1``)
-    lets label files name images outside the root.
+    A sample is refused, for every reader alike, when its image or reference resolves outside the root
+    (a ``../`` or absolute name in a label file, a symbolic link leading out), is a dangling symbolic
+    link, a directory or another non-regular file. A refused file outside the root is never opened, not
+    even to hash it. Each file costs one ``lstat``, kept for hashing; no image is decoded.
+
+    Parameters
+    ----------
+    spec : DatasetSpec
+        The card and reader, as registered.
+    root : pathlib.Path, optional
+        The dataset's folder; by default the card's :meth:`~DatasetCard.default_root`. A card with option
+        ``materialise = true`` has a reader that writes its data into the root, so its root need not
+        exist yet.
+    options : dict, optional
+        For the reader: ``labels`` (another label file), ``allow_outside_root`` (let label files name
+        images outside the root, as ``IQABENCH_ALLOW_OUTSIDE_ROOT=1`` does).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    iqabench.errors.DatasetError
+        When the root does not exist (the message says where to get the dataset), the reader returns
+        something else than a :class:`ReadResult`, or the labels are invalid (:func:`validate_labels`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from iqabench import DatasetCard, DatasetSpec, Sample
+    >>> from iqabench.dataset import ReadResult, open_dataset
+    >>> def read(card, root, options):
+    ...     return ReadResult([Sample("a.png", root / "a.png", mos=4.0), Sample("b.png", root / "b.png", mos=2.0)])
+    >>> spec = DatasetSpec(DatasetCard("my-photos", format="custom", mos_range=(1.0, 5.0)), read)
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> (root / "a.png").write_bytes(b"")  # opening checks that files exist; it decodes none
+    0
+    >>> dataset = open_dataset(spec, root)
+    >>> [s.id for s in dataset.samples], [s.id for s in dataset.missing]
+    (['a.png'], ['b.png'])
+    >>> dataset.root == root.resolve()
+    True
+    >>> open_dataset(spec, root / "elsewhere")
+    Traceback (most recent call last):
+    ...
+    iqabench.errors.DatasetError: Dataset 'my-photos' (my-photos) was not found at ...
+    >>> tmp.cleanup()
     """
     card = spec.card
     options = dict(options or {})
