@@ -2,6 +2,26 @@
 
 The core knows no metric and no dataset by name: both come from plugins (see :mod:`iqabench.hookspecs`).
 The public names are imported on first use, so that ``import iqabench.stats`` does not load torch.
+
+The public API:
+
+- the contracts a plugin implements: :class:`Metric` and :class:`Availability` (:mod:`iqabench.metric`);
+  :class:`DatasetCard`, :class:`DatasetSpec`, :class:`Sample` and :class:`Dataset` (:mod:`iqabench.dataset`);
+  :class:`Trainer` (:mod:`iqabench.trainer`); and ``hookimpl``, which marks a plugin's implementations of
+  the hooks of :mod:`iqabench.hookspecs`;
+- :mod:`iqabench.api`: what the command line does (run, stats, export, leaderboard), from Python;
+- :mod:`iqabench.stats`: the signed statistics, bootstrap intervals and significance tests.
+
+Their docstrings follow numpydoc, and their examples run as doctests in the test suite.
+
+Examples
+--------
+>>> import iqabench
+>>> iqabench.__all__
+['Availability', 'Dataset', 'DatasetCard', 'DatasetSpec', 'Metric', 'Sample', 'Trainer', 'hookimpl', '__version__']
+>>> from iqabench import stats
+>>> stats.srcc([1, 2, 3, 4], [1, 3, 2, 4])
+0.8
 """
 
 from importlib import import_module

@@ -11,6 +11,16 @@ Conventions (docs/architecture.md, "Statistics conventions"), each cited in its 
 
 Modules: :mod:`.correlation` (SRCC, PLCC, KRCC, PRA), :mod:`.logistic` (mapping, PLCC and RMSE after it),
 :mod:`.grouped`, :mod:`.bootstrap`, :mod:`.significance`, :mod:`.evaluate` (all of it for one dataset).
+Each public function's docstring (numpydoc) has examples, run as doctests in the test suite.
+
+Examples
+--------
+>>> from iqabench import stats
+>>> dmos = [80.0, 20.0, 55.0, 35.0]  # lower is better
+>>> scores = [0.9, 0.2, 0.4, 0.5]  # higher is better, yet they rise with the DMOS: a sign error
+>>> pred, truth = stats.signed(scores, dmos, lower_better=False, labels_lower_better=True)
+>>> stats.srcc(pred, truth), round(stats.pra(pred, truth), 4)
+(-0.8, 0.1667)
 """
 
 from .bootstrap import STATISTICS, Bootstrap, Difference, Interval, bootstrap
