@@ -118,6 +118,30 @@ def test_a_few_training_steps_lower_the_loss_and_the_checkpoint_round_trips(tmp_
     assert [figures["epoch"] for figures in longer["history"]] == [1, 2]
 
 
+def test_a_constant_model_has_no_validation_srcc_and_the_best_epoch_waits_for_a_number(tmp_path, monkeypatch):
+    from iqabench_effres import train as recipe
+    from iqabench_effres.validation import validate, validation_set
+
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    Image.fromarray(textured(256, 0)).save(faces / "0.png")
+    held_out = validation_set([faces / "0.png"], "none")
+    constant = EffResNet("resnet18").eval()
+    torch.nn.init.zeros_(constant.head.weight)
+    figures = validate(constant, held_out, 128, torch.device("cpu"))
+    assert np.isnan(figures["srcc"]) and figures["pra"] == 0.5 and figures["faces"] == 1  # the core's answer
+
+    validated = iter([figures, {"srcc": 0.25, "pra": 0.6, "faces": 1}, {**figures}])
+    monkeypatch.setattr(recipe, "validate", lambda *_: next(validated))
+    settings = TrainSettings(backbone="resnet18", patch=128, batch=8, accumulate=8, epochs=3, epoch_patches=8,
+                             attack="none", mask="none", workers=0)
+    out = tmp_path / "effres.pt"
+    payload = train(settings, [faces], out, validation=[faces / "0.png"], device=torch.device("cpu"))
+    assert [h["epoch"] for h in payload["history"]] == [1, 2, 3] and payload["progress"]["best"] == 0.25
+    best = checkpoint.load(out.with_suffix(".best.pt"))  # epoch 1 (NaN) was best until epoch 2; NaN never beats it
+    assert [h["epoch"] for h in best["history"]] == [1, 2] and best["progress"]["best"] == 0.25
+
+
 def test_shipped_copy_is_half_precision_and_pinned(tmp_path):
     model = EffResNet("resnet18")
     source, shipped = tmp_path / "full.pt", tmp_path / "ship" / "effres.pt"

@@ -4,9 +4,12 @@ changes."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
+from iqabench_training.command import training_command
+from iqabench_training.progress import Shown
 
 CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patch 128 --batch 16 --accumulate 16 "
             "--learning-rate 1e-4 --attack fgsm --source-height 512 is the recipe of the shipped checkpoint (then "
@@ -46,13 +49,12 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes drawing samples.")
 @click.option("--minutes", type=float, default=None, help="Stop (and save) after this many minutes.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
+@training_command
 def effres(data, validation, out, restart, backbone, patch, batch, accumulate, learning_rate, epochs, epoch_patches, attack,
            pgd_step, mask, imagenet, source_height, init, seed, workers, minutes, device) -> None:
     import torch
+    from iqabench_training.progress import TrainingProgress
 
-    from iqabench.cli.console import handles_errors
-
-    from .progress import TrainingProgress, epoch_line
     from .train import TrainSettings, train
 
     settings = TrainSettings(backbone=backbone, patch=int(patch), batch=batch, accumulate=accumulate,
@@ -60,22 +62,27 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
                              epochs=epochs, epoch_patches=epoch_patches, attack=attack, pgd_step=pgd_step,
                              mask=mask, seed=seed, workers=workers, imagenet=imagenet, source_height=source_height,
                              init=str(Path(init).resolve()) if init else None)
-
-    @handles_errors
-    def run() -> None:
-        with TrainingProgress(settings) as progress:
-            payload = train(settings, list(data), out, validation=list(validation), minutes=minutes,
-                            restart=restart, device=torch.device(device) if device else None,
-                            progress=progress.update, on_epoch=progress.epoch_done)
-        click.echo("every epoch so far (resumed runs included):")
-        for figures in payload["history"]:
-            click.echo("  " + epoch_line(figures))
-        click.echo(f"checkpoint: {out}")
-
-    try:
-        run()
-    except (ValueError, FileNotFoundError) as exc:
-        raise click.UsageError(str(exc)) from None
+    with TrainingProgress("effres", shown) as progress:
+        payload = train(settings, list(data), out, validation=list(validation), minutes=minutes,
+                        restart=restart, device=torch.device(device) if device else None,
+                        progress=progress.update, on_epoch=lambda figures: progress.say(epoch_line(figures)))
+    click.echo("every epoch so far (resumed runs included):")
+    for figures in payload["history"]:
+        click.echo("  " + epoch_line(figures))
+    click.echo(f"checkpoint: {out}")
 
 
-__all__ = ["effres"]
+def shown(state: dict, settings) -> Shown:
+    """The progress display of a training state: epoch, optimizer step, patches and loss."""
+    return Shown({"epoch": f"{min(state['epoch'] + 1, settings.epochs)}/{settings.epochs}", "step": state["steps"],
+                  "patches": state["patches"]}, {"loss": state.get("loss", math.nan)},
+                 state["patches"], settings.epochs * settings.epoch_patches, state["seconds"])
+
+
+def epoch_line(figures: dict) -> str:
+    """``epoch 3: loss 0.2816 val SRCC 0.8619 PRA 0.8571`` (no validation part when there was none)."""
+    line = "epoch {epoch}: loss {loss:.4f}".format(**figures)
+    return line + (" val SRCC {srcc:.4f} PRA {pra:.4f}".format(**figures) if "srcc" in figures else "")
+
+
+__all__ = ["effres", "epoch_line", "shown"]

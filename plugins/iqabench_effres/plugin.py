@@ -1,23 +1,11 @@
 """Registers the effres metrics (one per face mask) and the ``iqabench train effres`` recipe."""
 
-from iqabench import hookimpl
+from iqabench_training.plugin import command_at, model_plugin
+
 from iqabench.trainer import Trainer
 
 from .metric import METRICS
 
-
-def _command():
-    from .command import effres
-
-    return effres
-
-
-@hookimpl
-def register_metrics(register):
-    for metric in METRICS:
-        register(metric())
-
-
-@hookimpl
-def register_trainers(register):
-    register(Trainer("effres", "effective resolution of faces (Kansy et al.), self-supervised", _command))
+register_metrics, register_trainers = model_plugin(
+    METRICS, Trainer("effres", "effective resolution of faces (Kansy et al.), self-supervised",
+                     command_at("iqabench_effres.command:effres")))

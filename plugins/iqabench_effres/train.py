@@ -17,8 +17,10 @@ copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_
 and validation face is first downscaled to that height (when taller), where the label 1 holds better. The
 shipped checkpoint was trained at 512, then fine-tuned at 256 (docs/models/effres.md); a checkpoint trained
 at their 1024 pixels scored clean held-out faces 0.44 on average, compressing the top of the scale.
-``init`` starts from another effres checkpoint's weights. Training saves a checkpoint after every optimizer
-step that ends a ``save_minutes`` interval and after every epoch, and resumes from ``--out`` when it exists.
+``init`` starts from another effres checkpoint's weights. Training (:mod:`iqabench_training.loop`) saves a
+checkpoint after every optimizer step that ends a ``save_minutes`` interval, after every epoch, when ``minutes``
+run out and when interrupted, and resumes from ``--out`` when it exists. An epoch whose validation SRCC is
+undefined (NaN: the model scored every face constant) is the best epoch only until one with a number comes.
 """
 
 from __future__ import annotations
@@ -28,9 +30,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-
-from iqabench_training.checkpoints import SaveClock
+from iqabench_training.loop import Recipe, improves, train_epochs, training_device
+from iqabench_training.resume import plain_settings, refuse_other_settings, resumable, resumed_progress
 
 from . import checkpoint
 from .adversarial import fgsm, pgd_l2
@@ -40,6 +41,8 @@ from .samples import SampleMaker, SampleRecipe
 from .validation import validation_set, validate
 
 ATTACKS = ("pgd", "fgsm", "none")
+#: settings of this machine, not of the recipe: not saved, free to change on resume.
+LOCAL = ("workers",)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,68 @@ def _adversarial(model, images, targets, settings: TrainSettings) -> torch.Tenso
     return fgsm(loss, images)
 
 
+class PatchEpochs(Recipe):
+    """effres's epochs: ``epoch_patches`` patches each, in optimizer steps of ``accumulate`` patches drawn
+    ``batch`` at a time from an endless stream, regular and adversarial batches alternating; the learning rate
+    decays per epoch (Table 1). With validation faces, the epoch with the best grouped SRCC is also saved as
+    ``<out>.best.pt``."""
+
+    def __init__(self, settings: TrainSettings, model: EffResNet, optimizer, faces, held_out, device, out: Path,
+                 state: dict, history: list, **clock) -> None:
+        super().__init__(checkpoint.KIND, out, settings, state, history, **clock)
+        self.model, self.optimizer, self.faces, self.held_out, self.device = model, optimizer, faces, held_out, device
+        maker = SampleMaker(faces.images, faces.masks, settings.sample_recipe())
+        stream = PatchStream(maker, settings.batch, settings.seed * 1000 + state["resumes"])
+        self.stream = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=settings.workers,
+                                                       persistent_workers=settings.workers > 0))
+        model.train()
+
+    def batches(self, epoch: int):
+        for group in self.optimizer.param_groups:  # staircase decay, Table 1
+            group["lr"] = self.settings.learning_rate * self.settings.decay ** epoch
+        while self.state["patches"] < (epoch + 1) * self.settings.epoch_patches:
+            yield epoch
+
+    def step(self, _) -> None:
+        settings, state = self.settings, self.state
+        micro_steps = settings.accumulate // settings.batch
+        losses = []
+        self.optimizer.zero_grad(set_to_none=True)
+        for micro in range(micro_steps):
+            images, targets = (tensor.to(self.device) for tensor in next(self.stream))
+            if settings.attack != "none" and (state["patches"] // settings.batch + micro) % 2:
+                images = _adversarial(self.model, images, targets, settings)
+            loss = mape(self.model(images), targets)
+            (loss / micro_steps).backward()
+            losses.append(loss.item())
+        self.optimizer.step()
+        state["steps"] += 1
+        state["patches"] += settings.accumulate
+        state["loss"] = float(np.mean(losses))
+
+    def end(self, epoch: int) -> dict:
+        state = self.state
+        figures = {"epoch": epoch + 1, "patches": state["patches"], "loss": state["loss"],
+                   "seconds": round(state["seconds"], 1)}
+        if self.held_out is not None:
+            self.model.eval()
+            figures.update(validate(self.model, self.held_out, self.settings.patch, self.device))
+            self.model.train()
+        state["epoch"] += 1
+        return figures
+
+    def keep_best(self, figures: dict) -> None:
+        if self.held_out is not None and improves(figures["srcc"], self.state["best"]):
+            self.state["best"] = figures["srcc"]
+            self.kind.save(self.out.with_suffix(".best.pt"), self.payload())
+
+    def payload(self) -> dict:
+        return {"config": {"settings": plain_settings(self.settings, LOCAL),
+                           "recipe": asdict(self.settings.sample_recipe())},
+                "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "progress": dict(self.state), "data": self.faces.manifest, "history": self.history}
+
+
 def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: list[Path] = (),
           minutes: float | None = None, save_minutes: float = 5.0, device: torch.device | None = None,
           restart: bool = False, progress=None, on_epoch=None, root: Path | None = None) -> dict:
@@ -129,89 +194,25 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
         raise ValueError(f"unknown attack {settings.attack!r}; choose one of {', '.join(ATTACKS)}")
     if settings.accumulate % settings.batch:
         raise ValueError(f"accumulate ({settings.accumulate}) must be a multiple of batch ({settings.batch})")
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = training_device(device)
     torch.manual_seed(settings.seed)
     model = build_model(settings).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, betas=(0.9, 0.999), eps=1e-8)
-    state = {"epoch": 0, "patches": 0, "steps": 0, "seconds": 0.0, "resumes": 0, "best": None}
-    history: list[dict] = []
-    if out.is_file() and not restart:
-        saved = checkpoint.load(out)
-        if _trajectory(saved["config"]["settings"]) != _trajectory(_plain(settings)):
-            raise ValueError(f"{out} was trained with other settings; pass --restart to start over, or the same "
-                             f"settings (only --epochs may change) to resume:\n  saved: {saved['config']['settings']}\n  now:   {_plain(settings)}")
+    saved = resumable(checkpoint.KIND, out, restart)
+    if saved is not None:
+        refuse_other_settings(out, saved["config"]["settings"], plain_settings(settings, LOCAL), ("epochs",),
+                              "--epochs")
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
-        state, history = dict(saved["progress"]), list(saved["history"])
-        state["resumes"] += 1
+    state, history = resumed_progress(saved, {"epoch": 0, "patches": 0, "steps": 0, "seconds": 0.0, "resumes": 0,
+                                              "best": None})
     faces = load_faces(data, settings.mask, root=root, height=settings.source_height)
-    maker = SampleMaker(faces.images, faces.masks, settings.sample_recipe())
     held_out = validation_set(validation, settings.mask, seed=settings.seed,
                               height=settings.source_height) if validation else None
-    stream = torch.utils.data.DataLoader(PatchStream(maker, settings.batch, settings.seed * 1000 + state["resumes"]),
-                                         batch_size=None, num_workers=settings.workers,
-                                         persistent_workers=settings.workers > 0)
-
-    def payload() -> dict:
-        return {"config": {"settings": _plain(settings), "recipe": asdict(settings.sample_recipe())},
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "progress": dict(state),
-                "data": faces.manifest, "history": history}
-
-    clock = SaveClock(minutes, save_minutes)
-    seconds_before = state["seconds"]
-    micro_steps = settings.accumulate // settings.batch
-    batches = iter(stream)
-    model.train()
-    while state["epoch"] < settings.epochs:
-        for group in optimizer.param_groups:  # staircase decay, Table 1
-            group["lr"] = settings.learning_rate * settings.decay ** state["epoch"]
-        losses = []
-        optimizer.zero_grad(set_to_none=True)
-        for micro in range(micro_steps):
-            images, targets = next(batches)
-            images, targets = images.to(device), targets.to(device)
-            if settings.attack != "none" and (state["patches"] // settings.batch + micro) % 2:
-                images = _adversarial(model, images, targets, settings)
-            loss = mape(model(images), targets)
-            (loss / micro_steps).backward()
-            losses.append(loss.item())
-        optimizer.step()
-        state["steps"] += 1
-        state["patches"] += settings.accumulate
-        state["seconds"] = seconds_before + clock.elapsed()
-        state["loss"] = float(np.mean(losses))
-        epoch_done = state["patches"] >= (state["epoch"] + 1) * settings.epoch_patches
-        if epoch_done:
-            figures = {"epoch": state["epoch"] + 1, "patches": state["patches"], "loss": state["loss"],
-                       "seconds": round(state["seconds"], 1)}
-            if held_out is not None:
-                model.eval()
-                figures.update(validate(model, held_out, settings.patch, device))
-                model.train()
-            history.append(figures)
-            if on_epoch is not None:
-                on_epoch(figures)
-            state["epoch"] += 1
-            if held_out is not None and (state["best"] is None or figures["srcc"] > state["best"]):
-                state["best"] = figures["srcc"]
-                checkpoint.save(out.with_suffix(".best.pt"), payload())
-        out_of_time = clock.out_of_time()
-        if clock.due(epoch_done, out_of_time):
-            checkpoint.save(out, payload())
-        if progress is not None:
-            progress(state, settings)
-        if out_of_time:
-            break
-    return payload()
+    recipe = PatchEpochs(settings, model, optimizer, faces, held_out, device, out, state, history, minutes=minutes,
+                         save_minutes=save_minutes)
+    train_epochs(recipe, progress=progress, on_epoch=on_epoch)
+    return recipe.payload()
 
 
-def _plain(settings: TrainSettings) -> dict:
-    return {key: value for key, value in asdict(settings).items() if key != "workers"}
-
-
-def _trajectory(plain: dict) -> dict:
-    """The settings a resumed run must share; ``epochs`` may grow (or shrink) to train longer or stop sooner."""
-    return {key: value for key, value in plain.items() if key != "epochs"}
-
-
-__all__ = ["ATTACKS", "TrainSettings", "mape", "train"]
+__all__ = ["ATTACKS", "PatchEpochs", "TrainSettings", "mape", "train"]

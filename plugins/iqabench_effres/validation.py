@@ -1,12 +1,14 @@
 """Validation during training (supplement §1: "a validation data set constructed similarly to the
 evaluation data"): each held-out face at eight effective resolutions, each by a random resampling method
 with independent JPEG, noise and contrast nuisances; scored with fewer patches than inference to stay
-cheap; grouped SRCC and PRA per face, averaged, as in the paper's evaluation."""
+cheap; grouped SRCC and PRA per face, averaged, as in the paper's evaluation, computed by the core's
+statistics (:func:`iqabench_training.validation.grouped_figures`): a face scored constant has no SRCC and is
+left out of its mean, which is NaN when every face is."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
+from iqabench_training.validation import grouped_figures
 
 from iqabench.degrade import RESAMPLE_METHODS, downscale_upscale
 
@@ -39,17 +41,11 @@ def validation_set(sources, mask: str, seed: int = 0,
     return faces
 
 
-def pairwise_ranking_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Share of pairs with different labels that the scores order the same way (ties count half)."""
-    i, j = np.triu_indices(len(labels), 1)
-    differ = labels[i] != labels[j]
-    agree = np.sign(scores[i] - scores[j]) * np.sign(labels[i] - labels[j])
-    return float(np.mean((agree[differ] > 0) + 0.5 * (agree[differ] == 0)))
-
-
 def validate(model, faces, patch: int, device) -> dict:
-    srcc, pra = [], []
-    for versions in faces:
+    """Grouped SRCC and PRA over the faces with more than two versions scored (a version where no face is
+    found is left out), and how many faces that is."""
+    scores, factors, groups = [], [], []
+    for face, versions in enumerate(faces):
         scored = []
         for image, region, factor in versions:
             try:
@@ -57,10 +53,10 @@ def validate(model, faces, patch: int, device) -> dict:
             except NoFaceError:
                 continue
         if len(scored) > 2:
-            scores, labels = map(np.asarray, zip(*scored))
-            srcc.append(spearmanr(scores, labels)[0] if np.ptp(scores) > 0 else 0.0)
-            pra.append(pairwise_ranking_accuracy(scores, labels))
-    return {"srcc": round(float(np.mean(srcc)), 4), "pra": round(float(np.mean(pra)), 4), "faces": len(srcc)}
+            scores += [score for score, _ in scored]
+            factors += [factor for _, factor in scored]
+            groups += [face] * len(scored)
+    return grouped_figures(scores, factors, groups, counted="faces")
 
 
-__all__ = ["FACTORS", "pairwise_ranking_accuracy", "validate", "validation_set"]
+__all__ = ["FACTORS", "validate", "validation_set"]
