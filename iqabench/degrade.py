@@ -1,9 +1,11 @@
 """Synthetic degradations: Gaussian blur, Gaussian noise, JPEG compression and resampling.
 
-Every function takes a ``uint8`` image (H×W grey or H×W×C colour) and returns a new ``uint8`` image of
-the same shape. They are deterministic: the same input, parameter and seed give the same bytes on one
-machine (NumPy's PCG64 generator, SciPy's filter, Pillow's libjpeg). The built-in ``default`` dataset
-and training code share them, so a degradation means the same thing everywhere.
+They are the degradations of the embedded datasets (``default``, ``default-faces``) and the resampling
+kernels, generic and tied to no model: any dataset or plugin that degrades images uses them, so a
+degradation means the same thing everywhere. Every function takes a ``uint8`` image (H×W grey or H×W×C
+colour) and returns a new ``uint8`` image of the same shape. They are deterministic: the same input,
+parameter and seed give the same bytes on one machine (NumPy's PCG64 generator, SciPy's filter, Pillow's
+libjpeg).
 
 Severity levels 1 (mild) to 4 (severe) map to parameters through :data:`LEVELS`; level 0 is the
 pristine image itself. The steps roughly double, so that each level is visibly worse than the last

@@ -15,6 +15,7 @@ pytest.importorskip("pyiqa", reason="the leaderboard tests score with pyiqa's PS
 SMALL_SUITE = """
 title = "two fast metrics on twelve images"
 device = "cpu"
+about = "- **Small** suite: PSNR and SSIM."
 
 [[datasets]]
 name = "default"
@@ -94,6 +95,7 @@ def test_writes_tables_plots_provenance_and_index(built):
         assert "Suite <code>small</code>" in text or "Suite `small`" in text
         assert "date: " in text and "label file: " in text and "device: cpu" in text
     assert 'src="small/plots/default_scores.png"' in page
+    assert "\n- **Small** suite: PSNR and SSIM.\n- **Statistics**" in readme  # the suite's about, in the introduction
 
 
 def test_check_passes_on_the_real_table_and_fails_on_a_changed_number(committed):

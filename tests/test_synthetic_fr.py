@@ -11,9 +11,9 @@ import pytest
 import skimage.data
 
 from iqabench.degrade import degrade
-from iqabench.fr_measures import gmsd, ms_ssim, pseudo_quality
-from iqabench.synthetic_fr import KINDS, build, centre_crop, distort
 from iqabench.testing import install_entry_point
+from iqabench_training.fr_measures import gmsd, ms_ssim, pseudo_quality
+from iqabench_training.synthetic_fr import KINDS, build, centre_crop, distort
 
 REFERENCE = skimage.data.astronaut()[:256, :256]
 

@@ -14,6 +14,7 @@ from .build import DatasetBuild, SuiteResult
 from .render_csv import write_csv
 from .render_html import page_html, suite_html
 from .render_markdown import index_markdown, suite_markdown
+from .suites import load_suite, suite_path
 
 SECTION_MD, SECTION_HTML = "suite.md", "suite.html"
 
@@ -55,9 +56,15 @@ def entry_table(built: DatasetBuild, date: str) -> Table:
     return replace(table, dataset=entry.key, provenance=provenance)
 
 
-def write_index(out: Path) -> None:
-    """``README.md`` and ``index.html`` from the sections of every suite under ``out``, by suite name."""
+def write_index(out: Path, suites_from: Path | None = None) -> None:
+    """``README.md`` and ``index.html`` from the sections of every suite under ``out``, by suite name; each
+    suite's ``about`` comes from ``<suites_from>/suites/<name>.toml`` (default: ``out``), when it is there."""
     out = Path(out)
     folders = sorted(p.parent for p in out.glob(f"*/{SECTION_MD}"))
-    (out / "README.md").write_text(index_markdown([(f / SECTION_MD).read_text() for f in folders]))
+    abouts = [_about(Path(suites_from or out), f.name) for f in folders]
+    (out / "README.md").write_text(index_markdown([(f / SECTION_MD).read_text() for f in folders], abouts))
     (out / "index.html").write_text(page_html([(f / SECTION_HTML).read_text() for f in folders]))
+
+
+def _about(out: Path, name: str) -> str:
+    return load_suite(out, name).about if suite_path(out, name).is_file() else ""

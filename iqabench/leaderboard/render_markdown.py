@@ -14,17 +14,8 @@ CSV beside its plots, and [index.html](index.html) shows every suite with its pl
 - **Suites** are [suites/](suites/)`<name>.toml`: `[[datasets]]` entries with `name`, `metrics`, and optionally
   `root_env` (an environment variable naming the dataset folder), `root` (used when that variable is unset;
   relative to the folder that holds `leaderboards/`), `allow_missing` and `limit`. Without either root, the
-  dataset card's default root is used.
-- **CI** (`.ci/run`) runs `iqabench leaderboard --suite ci --check` on a clean store: it recomputes every table
-  and fails (exit 1) with a readable diff when a committed number differs at the printed precision; dates are
-  ignored and plots are checked for presence only. A dataset whose data is absent is an error (exit 3) naming
-  the variable to set; `--skip-unavailable` skips it with a message and compares only the tables it built.
-  The `ci` suite needs `../shared` (the LIVE Challenge subset, the NIQE/BRISQUE weights and the clean faces),
-  so `.ci/run` runs the check only where `../shared` exists, and says so where it does not. Its `faces`
-  dataset (effres, NIQE and BRISQUE on 20 held-out people) is built first by `.ci/run` with
-  `python -m iqabench_effres.testset --faces ../shared/data/faces --out DIR --size 512 --nuisances` and
-  found through `IQABENCH_FACES_ROOT=DIR`; set both to run the check by hand.
-- **Statistics** are signed: a lower-is-better metric is negated once, so a good metric scores positive.
+  dataset card's default root is used."""
+INDEX_STATISTICS = """- **Statistics** are signed: a lower-is-better metric is negated once, so a good metric scores positive.
   Each is shown with its 95% percentile bootstrap interval (1,000 paired resamples, seed 0); PLCC and RMSE
   come after the VQEG 4-parameter logistic mapping. `top` marks the best metric by SRCC and every metric not
   significantly worse (paired bootstrap, p ≥ 0.05); the pairwise table gives each difference with its
@@ -55,5 +46,7 @@ def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, 
     return "\n".join(parts)
 
 
-def index_markdown(sections: list[str]) -> str:
-    return "\n\n".join([INDEX_TITLE, INDEX_INTRO, *(s.strip() for s in sections)]) + "\n"
+def index_markdown(sections: list[str], abouts: list[str]) -> str:
+    """The index: its introduction, with each suite's ``about`` before the statistics, then the sections."""
+    intro = "\n".join([INDEX_INTRO, *(a.strip() for a in abouts if a.strip()), INDEX_STATISTICS])
+    return "\n\n".join([INDEX_TITLE, intro, *(s.strip() for s in sections)]) + "\n"

@@ -5,7 +5,8 @@ A dataset's root comes from its environment variable (``root_env``) when that is
 the dataset card's default root is used. ``labels`` is a label file (datasets that take one, such as
 ``metainfo``), relative to the root; ``subset`` (``FILE[:PART]``, :mod:`iqabench.subsets`, relative to the
 folder that holds ``leaderboards/``) keeps only the samples it lists; ``id`` names the entry's files and
-section when one dataset appears twice (default: the dataset's name). See ``leaderboards/suites/ci.toml``.
+section when one dataset appears twice (default: the dataset's name). A suite's ``about`` is Markdown about
+it, which ``leaderboards/README.md`` prints in its introduction. See ``leaderboards/suites/ci.toml``.
 
 Suites are looked for in one folder only, ``<out>/suites``: ``out`` is ``iqabench leaderboard --out``
 (default ``leaderboards``, relative to the current folder). A missing suite is a usage error that names
@@ -56,9 +57,11 @@ class Suite:
     title: str
     device: str
     datasets: tuple[SuiteDataset, ...]
+    #: Markdown about the suite for the index's introduction; empty: none.
+    about: str = ""
 
 
-_SUITE_KEYS = {"title", "device", "datasets"}
+_SUITE_KEYS = {"title", "device", "datasets", "about"}
 _DATASET_KEYS = {"name", "metrics", "root", "root_env", "allow_missing", "limit", "labels", "subset", "id"}
 
 
@@ -96,7 +99,8 @@ def load_suite(out: Path, name: str) -> Suite:
     if len(set(keys)) < len(keys):
         raise UsageError(f"suite {path}: a dataset appears twice without an id of its own ({keys}); give each "
                          "entry of one dataset a distinct `id`")
-    return Suite(name=name, title=data.get("title", name), device=data.get("device", "cpu"), datasets=tuple(datasets))
+    return Suite(name=name, title=data.get("title", name), device=data.get("device", "cpu"), datasets=tuple(datasets),
+                 about=data.get("about", ""))
 
 
 def _no_suite(out: Path, name: str, path: Path) -> str:

@@ -11,7 +11,7 @@ labelled ones. Modules: :mod:`.model` (generator, discriminator, the inference-o
 The shipped checkpoints (``checkpoints/*.pt``, each with a JSON manifest: sha256, exact command, data,
 device, time, figures) are a CPU recipe, not the paper's sizes: width 0.25 (16, 32, 32 and 256 maps),
 64-pixel crops, 700 steps of 64 crops per phase, one CPU thread (13.6 min for GADA, 10.9 for the direct
-baseline). Phases 1 and 2 used the synthetic full-reference set (:mod:`iqabench.synthetic_fr`, a
+baseline). Phases 1 and 2 used the synthetic full-reference set (:mod:`iqabench_training.synthetic_fr`, a
 pseudo-quality label), phase 3 the 320 'train' images of ``splits/livec.json``. On its 80 'test' images:
 gada SRCC 0.430 [0.231, 0.596], gada-direct 0.406 [0.198, 0.589], NIQE 0.403, BRISQUE 0.145; gada minus
 direct +0.025 [-0.067, 0.118], p = 0.61: no significant gain from the augmentation here. The files hold the

@@ -1,6 +1,6 @@
 """Weight-free full-reference measures on luma, and the pseudo-quality built from them.
 
-They label the synthetic full-reference set (:mod:`iqabench.synthetic_fr`) that msfr and gada
+They label the synthetic full-reference set (:mod:`iqabench_training.synthetic_fr`) that msfr and gada
 pre-train on where no human-labelled full-reference data is available. The pseudo-quality is a
 stand-in for human opinion: every figure measured against it says so.
 

@@ -1,9 +1,9 @@
 """A synthetic full-reference IQA set: clean references, degraded across kinds and levels, labelled by a
-pseudo-quality (:func:`iqabench.fr_measures.pseudo_quality`). It stands in for human-labelled
+pseudo-quality (:func:`iqabench_training.fr_measures.pseudo_quality`). It stands in for human-labelled
 full-reference data (LIVE, CSIQ, TID2013, KADID-10k) where none is available; figures measured on it
 rest on the pseudo-label, not on human opinion.
 
-``python -m iqabench.synthetic_fr --out DIR --refs FOLDER ... [--skimage]`` writes, in pyiqa's
+``python -m iqabench_training.synthetic_fr --out DIR --refs FOLDER ... [--skimage]`` writes, in pyiqa's
 meta-info layout (read it with ``--dataset metainfo --root DIR``)::
 
     refs/<ref>.png                      each reference, centre-cropped to --size × --size
@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .degrade import LEVELS, RESAMPLE_METHODS, degrade, downscale_upscale
+from iqabench.degrade import LEVELS, RESAMPLE_METHODS, degrade, downscale_upscale
+
 from .fr_measures import GMSD_MAX, pseudo_quality
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
@@ -47,6 +48,8 @@ CONTRAST_SCALES = (0.75, 0.55, 0.4, 0.25)
 SKIMAGE_PHOTOS = ("astronaut", "brick", "camera", "chelsea", "clock", "coffee", "coins", "grass", "gravel",
                   "hubble_deep_field", "immunohistochemistry", "moon", "retina", "rocket")
 KINDS = ("blur", "noise", "jpeg", "jpeg2000", "resample", "contrast")
+#: the label's definition in manifest.json, worded as when the module was ``iqabench.synthetic_fr``: the
+#: checkpoint manifests record the sha256 of that file.
 LABEL = ("pseudo-quality = 0.5 * MS-SSIM + 0.5 * (1 - GMSD / {gmsd_max}), each term clipped to [0, 1], on "
          "BT.601 luma (iqabench.fr_measures); a stand-in for human opinion")
 
@@ -191,7 +194,8 @@ def build(out: Path, sources: list[Path], *, with_skimage: bool = False, size: i
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m iqabench.synthetic_fr", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m iqabench_training.synthetic_fr",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="Folder to write (created).")
     parser.add_argument("--refs", type=Path, action="append", default=[],
                         help="A clean reference image, or a folder searched recursively (repeatable).")
