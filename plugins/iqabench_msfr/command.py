@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from iqabench_training.command import training_command
+from iqabench_training.progress import Shown
 
 from .model import TABLE_II, VARIANTS
 
@@ -33,35 +35,34 @@ from .model import TABLE_II, VARIANTS
 @click.option("--save-minutes", type=float, default=5.0, show_default=True, help="Save at least this often.")
 @click.option("--threads", type=int, default=None, help="torch CPU threads [default: torch's choice].")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
+@training_command
 def msfr(data, out, restart, variant, epochs, batch, learning_rate, momentum, weight_decay, mos_range, seed,
          minutes, save_minutes, threads, device) -> None:
     import torch
+    from iqabench_training.progress import TrainingProgress
 
-    from iqabench.cli.console import handles_errors
-
-    from .progress import TrainingProgress
     from .train import TrainSettings, train
 
     if threads is not None:
         torch.set_num_threads(threads)
     settings = TrainSettings(variant=variant, batch=batch, learning_rate=learning_rate, momentum=momentum,
                              weight_decay=weight_decay, epochs=epochs, mos_range=tuple(mos_range), seed=seed)
-
-    @handles_errors
-    def run() -> None:
-        with TrainingProgress(settings) as progress:
-            payload = train(settings, data, out, minutes=minutes, save_minutes=save_minutes, restart=restart,
-                            device=torch.device(device) if device else None, progress=progress.update)
-        for figures in payload["history"]:
-            stopped = f" (stopped after batch {figures['batch']})" if figures.get("partial") else ""
-            click.echo("epoch {epoch}{stopped}: loss {loss:.5f}, test SRCC {srcc} PLCC {plcc} (logistic {plcc_logistic}) "
-                       "on {images} images".format(stopped=stopped, **figures))
-        click.echo(f"checkpoint: {out}")
-
-    try:
-        run()
-    except (ValueError, FileNotFoundError) as exc:
-        raise click.UsageError(str(exc)) from None
+    with TrainingProgress(f"msfr {variant}", shown) as progress:
+        payload = train(settings, data, out, minutes=minutes, save_minutes=save_minutes, restart=restart,
+                        device=torch.device(device) if device else None, progress=progress.update)
+    for figures in payload["history"]:
+        stopped = f" (stopped after batch {figures['batch']})" if figures.get("partial") else ""
+        click.echo("epoch {epoch}{stopped}: loss {loss:.5f}, test SRCC {srcc} PLCC {plcc} (logistic {plcc_logistic}) "
+                   "on {images} images".format(stopped=stopped, **figures))
+    click.echo(f"checkpoint: {out}")
 
 
-__all__ = ["msfr"]
+def shown(state: dict, settings) -> Shown:
+    """The progress display of a training state: epoch, batch within it, optimizer step and loss."""
+    batches = state.get("epoch_batches")
+    return Shown({"epoch": f"{min(state['epoch'] + 1, settings.epochs)}/{settings.epochs}",
+                  "batch": f"{state['batch']}/{batches}", "step": state["steps"]},
+                 {"loss": f"{state.get('loss', float('nan')):.5f}"}, state["batch"], batches, state["seconds"])
+
+
+__all__ = ["msfr", "shown"]

@@ -1,22 +1,11 @@
 """Registers the ``msfr`` metric and the ``iqabench train msfr`` recipe."""
 
-from iqabench import hookimpl
+from iqabench_training.plugin import command_at, model_plugin
+
 from iqabench.trainer import Trainer
 
 from .metric import MSFR
 
-
-def _command():
-    from .command import msfr
-
-    return msfr
-
-
-@hookimpl
-def register_metrics(register):
-    register(MSFR())
-
-
-@hookimpl
-def register_trainers(register):
-    register(Trainer("msfr", "multi-scale full-reference network (Zhou & Chen), supervised on FR labels", _command))
+register_metrics, register_trainers = model_plugin(
+    [MSFR], Trainer("msfr", "multi-scale full-reference network (Zhou & Chen), supervised on FR labels",
+                    command_at("iqabench_msfr.command:msfr")))

@@ -17,22 +17,23 @@ What the paper leaves open and is chosen here:
   stopped by ``minutes`` in the middle of an epoch evaluates the weights it saves too (a history entry with
   ``partial: true``; its loss is the last batch's); that evaluation comes after the minutes.
 
-A run saves ``--out`` every ``save_minutes``, after every epoch and when ``minutes`` run out, and resumes
-from it: an epoch's patch order is a function of (seed, epoch), so a resumed run skips the batches done
-and continues the same sequence. The settings must match to resume (``epochs`` may change), and so must
-the label file's sha256.
+A run (:mod:`iqabench_training.loop`) saves ``--out`` every ``save_minutes``, after every epoch, when
+``minutes`` run out and when interrupted, and resumes from it: an epoch's patch order is a function of
+(seed, epoch), so a resumed run skips the batches done and continues the same sequence. The settings must
+match to resume (``epochs`` may change), and so must the label file's sha256.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from iqabench_training.checkpoints import SaveClock
+from iqabench_training.loop import Recipe, train_epochs, training_device
+from iqabench_training.resume import plain_settings, refuse_other_settings, resumable, resumed_progress
+from iqabench_training.validation import correlations
 
 from . import checkpoint
 from .data import LumaSet, label_file, load_split, manifest, read_rows
@@ -80,19 +81,70 @@ def assemble(images: LumaSet, batch: np.ndarray) -> tuple[torch.Tensor, torch.Te
 
 def evaluate(model: MSFRNet, images: LumaSet, device: torch.device) -> dict:
     """SRCC, PLCC and PLCC after the VQEG 4-parameter logistic (iqabench.stats) of the image scores, as the
-    metric computes them (mean over the inference grid, clipped to [0, 1]), against the labels."""
-    from iqabench.stats import plcc, plcc_logistic, srcc
-
+    metric computes them (mean over the inference grid, clipped to [0, 1]), against the labels; an undefined
+    figure is None."""
     was_training = model.training
     model.eval()
     pairs = [(d, images.refs[images.ref_of[i]]) for i, d in enumerate(images.dists)]
     scores = np.clip(np.array(score_pairs(model, pairs, device)), 0.0, 1.0)
     model.train(was_training)
-    figures = {"images": len(scores)}
-    for name, statistic in (("srcc", srcc), ("plcc", plcc), ("plcc_logistic", plcc_logistic)):
-        value = float(statistic(scores, images.targets.astype(np.float64)))
-        figures[name] = round(value, 4) if math.isfinite(value) else None
-    return figures
+    return {"images": len(scores),
+            **correlations(scores, images.targets, ("srcc", "plcc", "plcc_logistic"), undefined=None)}
+
+
+class BatchEpochs(Recipe):
+    """msfr's epochs: every training image's patches, in batches of a seeded order (:func:`epoch_batches`),
+    one SGD step each; each epoch, and a run stopped by time in the middle of one, is evaluated on the test
+    images."""
+
+    def __init__(self, settings: TrainSettings, model: MSFRNet, optimizer, training: LumaSet, held_out: LumaSet,
+                 data_manifest: dict, device, out: Path, state: dict, history: list, **clock) -> None:
+        super().__init__(checkpoint.KIND, out, settings, state, history, **clock)
+        self.model, self.optimizer, self.training, self.held_out = model, optimizer, training, held_out
+        self.data_manifest, self.device = data_manifest, device
+        model.train()
+
+    def batches(self, epoch: int):
+        batches = epoch_batches(self.training, epoch, self.settings)
+        self.state["epoch_batches"] = len(batches)
+        while self.state["batch"] < len(batches):
+            yield batches[self.state["batch"]]
+
+    def step(self, batch: np.ndarray) -> None:
+        d, r, targets = assemble(self.training, batch)
+        loss = torch.nn.functional.mse_loss(self.model(as_input(d, self.device), as_input(r, self.device)),
+                                            targets.to(self.device))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        state = self.state
+        state["steps"] += 1
+        state["batch"] += 1
+        state["patches"] += len(targets)
+        state["loss"] = float(loss.item())
+        state["epoch_loss"] = state.get("epoch_loss", 0.0) + state["loss"]
+
+    def end(self, epoch: int) -> dict:
+        state = self.state
+        figures = {"epoch": epoch + 1, "steps": state["steps"], "patches": state["patches"],
+                   "loss": round(state["epoch_loss"] / state["epoch_batches"], 6),
+                   "seconds": round(state["seconds"], 1), **evaluate(self.model, self.held_out, self.device)}
+        del state["epoch_loss"]
+        state["epoch"] += 1
+        state["batch"] = 0
+        return figures
+
+    def stopped(self) -> dict:
+        """The figures of the weights that are saved, flagged as mid-epoch; its loss is the last batch's."""
+        state = self.state
+        return {"epoch": state["epoch"] + 1, "partial": True, "batch": state["batch"], "steps": state["steps"],
+                "patches": state["patches"], "loss": round(state["loss"], 6), "seconds": round(state["seconds"], 1),
+                **evaluate(self.model, self.held_out, self.device)}
+
+    def payload(self) -> dict:
+        return {"config": {"settings": plain_settings(self.settings), "patch": PATCH, "luma": "BT.601"},
+                "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "progress": dict(self.state), "data": self.data_manifest, "history": self.history}
 
 
 def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | None = None,
@@ -104,7 +156,7 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
         raise ValueError(f"unknown variant {settings.variant!r}; choose one of {', '.join(VARIANTS)}")
     if settings.batch < 2:
         raise ValueError("batch must be at least 2 (batch normalisation)")
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = training_device(device)
     labels = label_file(data)
     root = labels.parent
     rows, how = read_rows(labels, settings.seed, settings.test_share)
@@ -113,82 +165,24 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
     model = on_device(MSFRNet(settings.variant), device)
     optimizer = torch.optim.SGD(model.parameters(), lr=settings.learning_rate, momentum=settings.momentum,
                                 weight_decay=settings.weight_decay)
-    state = {"epoch": 0, "batch": 0, "steps": 0, "patches": 0, "seconds": 0.0, "resumes": 0}
-    history: list[dict] = []
     training = load_split(root, rows, "train", settings.mos_range)
     held_out = load_split(root, rows, "test", settings.mos_range)
-    if out.is_file() and not restart:
-        saved = checkpoint.load(out)
-        if _trajectory(saved["config"]["settings"]) != _trajectory(_plain(settings)):
-            raise ValueError(f"{out} was trained with other settings; pass --restart to start over, or the same "
-                             f"settings (only --epochs may change) to resume:\n  saved: {saved['config']['settings']}"
-                             f"\n  now:   {_plain(settings)}")
+    saved = resumable(checkpoint.KIND, out, restart)
+    if saved is not None:
+        refuse_other_settings(out, saved["config"]["settings"], plain_settings(settings), ("epochs",), "--epochs")
         if saved["data"]["labels"]["sha256"] != data_manifest["labels"]["sha256"]:
             raise ValueError(f"{out} was trained on another label file (sha256 {saved['data']['labels']['sha256']}, "
                              f"now {data_manifest['labels']['sha256']}); pass --restart to start over")
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
-        state, history = dict(saved["progress"]), list(saved["history"])
-        state["resumes"] += 1
     else:
         model.start_output_at(float(training.targets.mean()))
-
-    def payload() -> dict:
-        return {"config": {"settings": _plain(settings), "patch": PATCH, "luma": "BT.601"},
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "progress": dict(state),
-                "data": data_manifest, "history": history}
-
-    clock = SaveClock(minutes, save_minutes)
-    seconds_before = state["seconds"]
-    model.train()
-    batches = epoch_batches(training, state["epoch"], settings) if state["epoch"] < settings.epochs else []
-    state["epoch_batches"] = len(batches)
-    while state["epoch"] < settings.epochs:
-        d, r, targets = assemble(training, batches[state["batch"]])
-        loss = torch.nn.functional.mse_loss(model(as_input(d, device), as_input(r, device)), targets.to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        state["steps"] += 1
-        state["batch"] += 1
-        state["patches"] += len(targets)
-        state["seconds"] = seconds_before + clock.elapsed()
-        state["loss"] = float(loss.item())
-        state["epoch_loss"] = state.get("epoch_loss", 0.0) + state["loss"]
-        epoch_done = state["batch"] >= len(batches)
-        if epoch_done:
-            figures = {"epoch": state["epoch"] + 1, "steps": state["steps"], "patches": state["patches"],
-                       "loss": round(state.pop("epoch_loss") / len(batches), 6),
-                       "seconds": round(state["seconds"], 1), **evaluate(model, held_out, device)}
-            history.append(figures)
-            state["epoch"] += 1
-            state["batch"] = 0
-            if state["epoch"] < settings.epochs:
-                batches = epoch_batches(training, state["epoch"], settings)
-                state["epoch_batches"] = len(batches)
-        out_of_time = clock.out_of_time()
-        if out_of_time and not epoch_done:  # the figures of the weights that are saved, flagged as mid-epoch
-            history.append({"epoch": state["epoch"] + 1, "partial": True, "batch": state["batch"],
-                            "steps": state["steps"], "patches": state["patches"], "loss": round(state["loss"], 6),
-                            "seconds": round(state["seconds"], 1), **evaluate(model, held_out, device)})
-        if clock.due(epoch_done, out_of_time):
-            checkpoint.save(out, payload())
-        if progress is not None:
-            progress(state, settings)
-        if out_of_time:
-            break
-    return payload()
+    state, history = resumed_progress(saved, {"epoch": 0, "batch": 0, "steps": 0, "patches": 0, "seconds": 0.0,
+                                              "resumes": 0})
+    recipe = BatchEpochs(settings, model, optimizer, training, held_out, data_manifest, device, out, state, history,
+                         minutes=minutes, save_minutes=save_minutes)
+    train_epochs(recipe, progress=progress)
+    return recipe.payload()
 
 
-def _plain(settings: TrainSettings) -> dict:
-    plain = asdict(settings)
-    plain["mos_range"] = list(plain["mos_range"])
-    return plain
-
-
-def _trajectory(plain: dict) -> dict:
-    """The settings a resumed run must share; ``epochs`` may grow (or shrink) to train longer or stop sooner."""
-    return {key: value for key, value in plain.items() if key != "epochs"}
-
-
-__all__ = ["TrainSettings", "assemble", "epoch_batches", "evaluate", "train"]
+__all__ = ["BatchEpochs", "TrainSettings", "assemble", "epoch_batches", "evaluate", "train"]
