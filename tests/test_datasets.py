@@ -16,7 +16,7 @@ from iqabench.dataset import CARD_KINDS, Dataset, open_dataset
 from iqabench.errors import DatasetError
 from iqabench.plugins import PluginManager
 
-NAMES = ["csiq", "default", "faces", "folder", "gfiqa", "kadid10k", "koniq10k", "live", "livec", "metainfo", "tid2013"]
+NAMES = ["csiq", "default", "default-faces", "faces", "folder", "gfiqa", "kadid10k", "koniq10k", "live", "livec", "metainfo", "tid2013"]
 
 
 @pytest.fixture(scope="module")
