@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from iqabench_training.command import training_command
+from iqabench_training.progress import Shown
 
 SPLITS = Path(__file__).parent / "splits"
 CPU_HINT = ("On a CPU the paper's sizes are slow: --crop 64 --width 0.25 is the recipe of the shipped checkpoint "
@@ -56,15 +58,14 @@ def _phases(ctx, param, value: str) -> tuple[int, ...]:
 @click.option("--threads", type=int, default=None, help="torch CPU threads [default: torch's].")
 @click.option("--minutes", type=float, default=None, help="Stop (and save) after this many minutes.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
+@training_command
 def gada(full_reference, labelled, labelled_root, split_file, out, restart, phases, direct, steps1, steps2, steps3,
          crop, batch, width, lr_discriminator, lr_other, l1_weight, validation_limit, seed, threads, minutes,
          device) -> None:
     import torch
-
-    from iqabench.cli.console import handles_errors
+    from iqabench_training.progress import TrainingProgress
 
     from .data import FullReferenceSet, LabelledSet
-    from .progress import TrainingProgress
     from .train import TrainSettings, train
 
     if crop % 8:
@@ -90,25 +91,30 @@ def gada(full_reference, labelled, labelled_root, split_file, out, restart, phas
     def held_out():
         return LabelledSet.from_full_reference(FullReferenceSet(full_reference, "test", limit=validation_limit))
 
-    @handles_errors
-    def run() -> None:
-        with TrainingProgress(settings) as progress:
-            payload = train(settings, out, phases=phases, full_reference=full_reference,
-                            labelled=real if labelled else None,
-                            validation=held_out if full_reference is not None and validation_limit > 0 else None,
-                            minutes=minutes, restart=restart, device=torch.device(device) if device else None,
-                            progress=progress.update)
-        for figures in payload["history"]:
-            validation = figures.get("validation")
-            click.echo(f"phase {figures['phase']}: {figures['steps']} steps, {figures['seconds']:.0f} s"
-                       + (f", validation SRCC {validation['srcc']:.4f} PLCC {validation['plcc']:.4f} "
-                          f"on {validation['images']} images" if validation else ""))
-        click.echo(f"checkpoint: {out}")
-
-    try:
-        run()
-    except (ValueError, FileNotFoundError) as exc:
-        raise click.UsageError(str(exc)) from None
+    with TrainingProgress("gada", shown) as progress:
+        payload = train(settings, out, phases=phases, full_reference=full_reference,
+                        labelled=real if labelled else None,
+                        validation=held_out if full_reference is not None and validation_limit > 0 else None,
+                        minutes=minutes, restart=restart, device=torch.device(device) if device else None,
+                        progress=progress.update)
+    for figures in payload["history"]:
+        validation = figures.get("validation")
+        click.echo(f"phase {figures['phase']}: {figures['steps']} steps, {figures['seconds']:.0f} s"
+                   + (f", validation SRCC {validation['srcc']:.4f} PLCC {validation['plcc']:.4f} "
+                      f"on {validation['images']} images" if validation else ""))
+    click.echo(f"checkpoint: {out}")
 
 
-__all__ = ["gada"]
+#: the losses the progress display shows.
+SHOWN = ("d_total", "g_l1", "d_quality", "quality")
+
+
+def shown(state: dict, settings) -> Shown:
+    """The progress display of a training state: phase, step within it and the main losses."""
+    phase, steps = state["phase"], settings.steps(state["phase"])
+    return Shown({"phase": phase, "step": f"{state['step']}/{steps}"},
+                 {name: value for name, value in state.get("losses", {}).items() if name in SHOWN},
+                 state["step"], steps, state["seconds"])
+
+
+__all__ = ["gada", "shown"]

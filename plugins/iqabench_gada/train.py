@@ -31,13 +31,14 @@ and rates; phase 3 is the same fine-tuning.
 Optimisers: Adam; 1e-4 for the discriminator (trunk and source head) and 5e-4 for the generator,
 classifier and evaluator (§4.2); β = (0.5, 0.999) as in pix2pix (the paper gives none). What the paper
 leaves open and is chosen here: the length of each phase is a number of optimizer steps (the paper trains
-to convergence, in epochs over LIVE); each step draws ``batch`` random crops. Training saves after every
-phase, every ``save_minutes`` and when ``minutes`` run out, and resumes from ``--out``.
+to convergence, in epochs over LIVE); each step draws ``batch`` random crops. Training
+(:mod:`iqabench_training.loop`) saves after every phase, every ``save_minutes``, when ``minutes`` run out and
+when interrupted, and resumes from ``--out``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -45,7 +46,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from iqabench_training.checkpoints import SaveClock
+from iqabench_training.loop import Recipe, train_epochs, training_device
+from iqabench_training.resume import plain_settings, refuse_other_settings, resumable, resumed_progress
+from iqabench_training.validation import correlations
 
 from . import checkpoint
 from .data import FullReferenceSet, LabelledSet, to_tensor
@@ -61,6 +64,8 @@ TRAINABLE = {
     (3, True): ("trunk", "evaluator"),
     (3, False): ("trunk", "evaluator"),
 }
+#: the settings a resumed run may change: train a phase longer (or stop sooner), validate with other crops.
+STEP_COUNTS = ("steps1", "steps2", "steps3", "validation_crops")
 
 
 @dataclass(frozen=True)
@@ -234,16 +239,68 @@ def crop_scores(evaluate: Callable[[torch.Tensor], torch.Tensor], image: np.ndar
 
 def validate(d: Discriminator, data: LabelledSet, settings: TrainSettings, device: torch.device) -> dict:
     """SRCC and PLCC (raw) of the evaluator, by the test protocol, on held-out labelled images."""
-    from iqabench import stats
-
     was_training = d.training
     d.eval()
-    predicted = np.array([crop_scores(d.quality, image, settings.crop, settings.validation_crops, device=device)
-                          for image in data.images])
+    predicted = [crop_scores(d.quality, image, settings.crop, settings.validation_crops, device=device)
+                 for image in data.images]
     d.train(was_training)
-    truth = data.labels.astype(np.float64)
-    return {"images": len(truth), "srcc": round(float(stats.srcc(predicted, truth)), 4),
-            "plcc": round(float(stats.plcc(predicted, truth)), 4)}
+    return {"images": len(data.labels), **correlations(predicted, data.labels)}
+
+
+class Phases(Recipe):
+    """GADA's units are its phases (§3.1), each ``settings.steps(phase)`` optimizer steps; a phase already done
+    is skipped, one stopped in its middle goes on where it stopped. A finished phase records its mean losses
+    and, with held-out images, their validation figures."""
+
+    def __init__(self, settings: TrainSettings, networks: Networks, phases: tuple, pairs, labelled, held_out,
+                 manifest: dict, classes: tuple, device, out: Path, state: dict, history: list, **clock) -> None:
+        super().__init__(checkpoint.KIND, out, settings, state, history, **clock)
+        self.networks, self.phases, self.pairs, self.labelled = networks, phases, pairs, labelled
+        self.held_out, self.manifest, self.classes, self.device = held_out, manifest, classes, device
+        self.real = None
+
+    def units(self):
+        return (phase for phase in self.phases if phase not in self.state["done"])
+
+    def batches(self, phase: int):
+        settings, state = self.settings, self.state
+        if state["phase"] != phase:
+            state["phase"], state["step"] = phase, 0
+        if phase == 3 and self.real is None:
+            if self.labelled is None:
+                raise ValueError("phase 3 fine-tunes on real labelled images: give them (--labelled)")
+            self.real = self.labelled()
+            self.manifest["labelled"] = self.real.manifest()
+        self.networks.enter(phase)
+        self.rng = np.random.default_rng([settings.seed, phase, state["resumes"]])
+        torch.manual_seed(settings.seed * 1000 + phase * 10 + state["resumes"])
+        self.totals, self.phase_steps = {}, 0
+        while state["step"] < settings.steps(phase):
+            yield phase
+
+    def step(self, phase: int) -> None:
+        losses = step(self.networks, phase, self.rng, self.pairs, self.real, self.device)
+        self.state["step"] += 1
+        self.phase_steps += 1
+        self.state["losses"] = losses
+        for name, value in losses.items():
+            self.totals[name] = self.totals.get(name, 0.0) + value
+
+    def end(self, phase: int) -> dict:
+        figures = {"phase": phase, "augment": self.settings.augment, "steps": self.state["step"],
+                   "seconds": round(self.state["seconds"], 1),
+                   "mean_losses_last_run": {name: round(value / max(self.phase_steps, 1), 5)
+                                            for name, value in self.totals.items()}}
+        if self.held_out is not None:
+            figures["validation"] = validate(self.networks.discriminator, self.held_out, self.settings, self.device)
+        self.state["done"].append(phase)
+        return figures
+
+    def payload(self) -> dict:
+        return {"config": {"settings": plain_settings(self.settings), "classes": list(self.classes),
+                           "model": {"width": self.settings.width, "noise": NOISE, "embedding": EMBEDDING},
+                           "generator": self.settings.augment},
+                **self.networks.state(), "progress": dict(self.state), "data": self.manifest, "history": self.history}
 
 
 def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: Path | None = None,
@@ -255,18 +312,16 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
     ``full_reference``: the meta-info folder of phases 1 and 2. ``labelled()`` builds the real labelled
     images of phase 3; ``validation()`` the held-out images scored after each phase. A phase already done in
     ``out`` is skipped; ``minutes`` stops cleanly, saving, once that much time has passed; an interrupt
-    (Ctrl-C) saves the steps finished before it stops."""
+    (Ctrl-C) saves the steps finished before it stops; ``progress(state, settings)`` is called after every
+    step."""
     phases = tuple(sorted(set(phases)))
     if not phases or set(phases) - set(PHASES):
         raise ValueError(f"phases must be among {PHASES}, got {phases}")
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    state = {"phase": phases[0], "step": 0, "done": [], "seconds": 0.0, "resumes": 0}
-    history: list[dict] = []
-    saved = checkpoint.load(out) if out.is_file() and not restart else None
-    if saved is not None and _trajectory(saved["config"]["settings"]) != _trajectory(_plain(settings)):
-        raise ValueError(f"{out} was trained with other settings; pass --restart to start over, or the same settings "
-                         f"(only the step counts may change) to resume:\n  saved: {saved['config']['settings']}\n"
-                         f"  now:   {_plain(settings)}")
+    device = training_device(device)
+    saved = resumable(checkpoint.KIND, out, restart)
+    if saved is not None:
+        refuse_other_settings(out, saved["config"]["settings"], plain_settings(settings), STEP_COUNTS,
+                              "the step counts")
     classes = tuple(saved["config"]["classes"]) if saved else None
     manifest = dict(saved["data"]) if saved else {}
     needs_pairs = any(p in (1, 2) and p not in (saved["progress"]["done"] if saved else []) for p in phases)
@@ -281,74 +336,14 @@ def train(settings: TrainSettings, out: Path, *, phases=PHASES, full_reference: 
     networks = Networks(settings, len(classes), device)
     if saved is not None:
         networks.load(saved)
-        state, history = dict(saved["progress"]), list(saved["history"])
-        state["done"] = list(state["done"])
-        state["resumes"] += 1
+    state, history = resumed_progress(saved, {"phase": phases[0], "step": 0, "done": [], "seconds": 0.0,
+                                              "resumes": 0})
     held_out = validation() if validation is not None else None
-    real = None
-
-    def payload() -> dict:
-        return {"config": {"settings": _plain(settings), "classes": list(classes),
-                           "model": {"width": settings.width, "noise": NOISE, "embedding": EMBEDDING},
-                           "generator": settings.augment},
-                **networks.state(), "progress": dict(state), "data": manifest, "history": history}
-
-    clock = SaveClock(minutes, save_minutes)
-    seconds_before = state["seconds"]
-    for phase in phases:
-        if phase in state["done"]:
-            continue
-        if state["phase"] != phase:
-            state["phase"], state["step"] = phase, 0
-        if phase == 3 and real is None:
-            if labelled is None:
-                raise ValueError("phase 3 fine-tunes on real labelled images: give them (--labelled)")
-            real = labelled()
-            manifest["labelled"] = real.manifest()
-        networks.enter(phase)
-        rng = np.random.default_rng([settings.seed, phase, state["resumes"]])
-        torch.manual_seed(settings.seed * 1000 + phase * 10 + state["resumes"])
-        totals: dict[str, float] = {}
-        phase_steps = 0
-        while state["step"] < settings.steps(phase):
-            try:
-                losses = step(networks, phase, rng, pairs, real, device)
-            except KeyboardInterrupt:  # keep every finished step: the next run resumes from here
-                checkpoint.save(out, payload())
-                raise
-            state["step"] += 1
-            phase_steps += 1
-            state["seconds"] = seconds_before + clock.elapsed()
-            state["losses"] = losses
-            for name, value in losses.items():
-                totals[name] = totals.get(name, 0.0) + value
-            out_of_time = clock.out_of_time()
-            if progress is not None:
-                progress(state, settings)
-            if clock.due(False, out_of_time):
-                checkpoint.save(out, payload())
-            if out_of_time:
-                return payload()
-        figures = {"phase": phase, "augment": settings.augment, "steps": state["step"],
-                   "seconds": round(state["seconds"], 1),
-                   "mean_losses_last_run": {name: round(value / max(phase_steps, 1), 5) for name, value in totals.items()}}
-        if held_out is not None:
-            figures["validation"] = validate(networks.discriminator, held_out, settings, device)
-        history.append(figures)
-        state["done"].append(phase)
-        clock.due(True, False)
-        checkpoint.save(out, payload())
-    return payload()
+    recipe = Phases(settings, networks, phases, pairs, labelled, held_out, manifest, classes, device, out, state,
+                    history, minutes=minutes, save_minutes=save_minutes)
+    train_epochs(recipe, progress=progress)
+    return recipe.payload()
 
 
-def _plain(settings: TrainSettings) -> dict:
-    return asdict(settings)
-
-
-def _trajectory(plain: dict) -> dict:
-    """The settings a resumed run must share; the step counts may change (train a phase longer, or stop sooner)."""
-    return {key: value for key, value in plain.items() if key not in ("steps1", "steps2", "steps3", "validation_crops")}
-
-
-__all__ = ["PHASES", "TRAINABLE", "Networks", "TrainSettings", "crop_scores", "discriminator_loss",
+__all__ = ["PHASES", "TRAINABLE", "Networks", "Phases", "TrainSettings", "crop_scores", "discriminator_loss",
            "generator_loss", "step", "train", "validate"]
