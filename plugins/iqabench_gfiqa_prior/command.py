@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from iqabench_training.command import training_command
+from iqabench_training.progress import Shown
 
 from .predictor import VARIANTS
 
@@ -48,18 +50,14 @@ PAPER = {"full": "Table III, Proposed: SRCC 0.9643, PLCC 0.9652, RMSE 0.0486",
 @click.option("--max-steps", type=int, default=None, help="Stop after this many optimizer steps (a smoke run).")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
 @click.option("--flops", is_flag=True, help="Print the parameters and FLOPs at 512 px beside Table VI, and exit.")
+@training_command
 def gfiqa_prior(root, labels, out, restart, variant, k, epochs, batch, lr, decay_every, lambda_l2, lambda_lpips,
                 lambda_id, lambda_reg, lambda_quality, quality_loss, seed, workers, threads, minutes, max_steps, device,
                 flops) -> None:
-    from iqabench.cli.console import handles_errors
-
     from .losses import LossWeights
     from .model import ModelConfig
 
-    try:
-        config = ModelConfig(k=k, variant=variant)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    config = ModelConfig(k=k, variant=variant)
     if flops:
         from .flops import report
 
@@ -67,9 +65,12 @@ def gfiqa_prior(root, labels, out, restart, variant, k, epochs, batch, lr, decay
         return
 
     import torch
+    from iqabench_training.progress import TrainingProgress
 
+    from iqabench.plugins import load_registry
+
+    from . import files
     from .data import GfiqaData
-    from .progress import TrainingProgress
     from .train import TrainSettings, train
 
     if threads:
@@ -77,41 +78,40 @@ def gfiqa_prior(root, labels, out, restart, variant, k, epochs, batch, lr, decay
     weights = LossWeights(lambda_l2, lambda_lpips, lambda_id, lambda_reg, lambda_quality, quality_loss)
     settings = TrainSettings(epochs=epochs, batch=batch, lr=lr, decay_every=decay_every, seed=seed, workers=workers,
                              max_steps=max_steps)
-
-    @handles_errors
-    def run() -> None:
-        from iqabench.plugins import load_registry
-
-        from . import files
-
-        files.resolve(files.training_files(variant))  # every missing file named before the data is read
-        data = GfiqaData.open(root or load_registry().dataset("gfiqa").card.default_root(), labels, seed)
-        parts = data.manifest["parts"]
-        split_file = data.write_split(out.with_suffix(".split.json"))
-        click.echo("split (seed {}): ".format(seed) + ", ".join(
-            f"{part} {counts['present']} of {counts['rows']}" for part, counts in parts.items()))
-        with TrainingProgress() as progress:
-            payload = train(config, weights, settings, data, out, minutes=minutes, restart=restart,
-                            device=torch.device(device) if device else None, progress=progress.update)
-        for record in payload["history"]:
-            validation = record["validation"]
-            click.echo(f"epoch {record['epoch']}: loss {record['losses'].get('total', float('nan')):.4f}"
-                       + (f", validation SRCC {validation['srcc']:.4f} PLCC {validation['plcc']:.4f} "
-                          f"RMSE {validation['rmse']:.4f}" if validation else ""))
-        test = payload.get("test")
-        if test and test["figures"]:
-            figures = test["figures"]
-            click.echo(f"test (epoch {test['epoch']}, best validation SRCC): SRCC {figures['srcc']:.4f} "
-                       f"PLCC {figures['plcc']:.4f} RMSE {figures['rmse']:.4f} on {figures['images']} images; "
-                       f"paper: {PAPER[variant]}")
-        elif not payload["progress"]["finished"]:
-            click.echo(f"stopped after {payload['progress']['steps']} steps; run the same command to resume")
-        click.echo(f"checkpoint: {out}\nsplit: {split_file} (iqabench run --dataset gfiqa --subset {split_file}:test)")
-
-    try:
-        run()
-    except (ValueError, FileNotFoundError) as exc:
-        raise click.UsageError(str(exc)) from None
+    files.resolve(files.training_files(variant))  # every missing file named before the data is read
+    data = GfiqaData.open(root or load_registry().dataset("gfiqa").card.default_root(), labels, seed)
+    parts = data.manifest["parts"]
+    split_file = data.write_split(out.with_suffix(".split.json"))
+    click.echo("split (seed {}): ".format(seed) + ", ".join(
+        f"{part} {counts['present']} of {counts['rows']}" for part, counts in parts.items()))
+    with TrainingProgress("gfiqa-prior", shown) as progress:
+        payload = train(config, weights, settings, data, out, minutes=minutes, restart=restart,
+                        device=torch.device(device) if device else None, progress=progress.update)
+    for record in payload["history"]:
+        validation = record["validation"]
+        click.echo(f"epoch {record['epoch']}: loss {record['losses'].get('total', float('nan')):.4f}"
+                   + (f", validation SRCC {validation['srcc']:.4f} PLCC {validation['plcc']:.4f} "
+                      f"RMSE {validation['rmse']:.4f}" if validation else ""))
+    test = payload.get("test")
+    if test and test["figures"]:
+        figures = test["figures"]
+        click.echo(f"test (epoch {test['epoch']}, best validation SRCC): SRCC {figures['srcc']:.4f} "
+                   f"PLCC {figures['plcc']:.4f} RMSE {figures['rmse']:.4f} on {figures['images']} images; "
+                   f"paper: {PAPER[variant]}")
+    elif not payload["progress"]["finished"]:
+        click.echo(f"stopped after {payload['progress']['steps']} steps; run the same command to resume")
+    click.echo(f"checkpoint: {out}\nsplit: {split_file} (iqabench run --dataset gfiqa --subset {split_file}:test)")
 
 
-__all__ = ["gfiqa_prior"]
+#: the losses the progress display shows.
+SHOWN = ("total", "quality", "l2", "lpips", "identity")
+
+
+def shown(step: dict) -> Shown:
+    """The progress display of a training step: epoch, batch within it and the main losses."""
+    return Shown({"epoch": step["epoch"] + 1, "batch": f"{step['batch']}/{step['batches']}"},
+                 {name: value for name, value in step["losses"].items() if name in SHOWN},
+                 step["batch"], step["batches"], step["seconds"])
+
+
+__all__ = ["gfiqa_prior", "shown"]

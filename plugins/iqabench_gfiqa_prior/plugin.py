@@ -1,24 +1,11 @@
 """Registers the ``gfiqa-prior`` and ``gfiqa-prior-tf`` metrics and the ``iqabench train gfiqa-prior`` recipe."""
 
-from iqabench import hookimpl
+from iqabench_training.plugin import command_at, model_plugin
+
 from iqabench.trainer import Trainer
 
 from .metric import METRICS
 
-
-def _command():
-    from .command import gfiqa_prior
-
-    return gfiqa_prior
-
-
-@hookimpl
-def register_metrics(register):
-    for metric in METRICS:
-        register(metric())
-
-
-@hookimpl
-def register_trainers(register):
-    register(Trainer("gfiqa-prior", "GFIQA-20k paper's generative-prior face IQA (and its ResNet50 baseline)",
-                     _command))
+register_metrics, register_trainers = model_plugin(
+    METRICS, Trainer("gfiqa-prior", "GFIQA-20k paper's generative-prior face IQA (and its ResNet50 baseline)",
+                     command_at("iqabench_gfiqa_prior.command:gfiqa_prior")))

@@ -6,12 +6,15 @@ evaluated on the test part (SRCC, PLCC, RMSE as Table III reports them: raw, no 
 The initial learning rate is lost from the text we have; 1e-4 (pSp's) is the default. The loss is Eq. 11
 (:mod:`.losses`); the ``baseline`` variant trains a ResNet50 with L_q alone (Table III's ResNet50 row).
 
-Training saves after every epoch, every ``save_minutes`` and when ``minutes`` run out, and resumes from the
-file it writes (mid-epoch: the epoch's order is seeded, the batches done are skipped).
+Training (:mod:`iqabench_training.loop`) saves after every epoch, every ``save_minutes``, when ``minutes`` run
+out and when interrupted, and resumes from the file it writes (mid-epoch: the epoch's order is seeded, the
+batches done are skipped). An epoch whose validation SRCC is undefined (NaN: constant scores) is the best only
+until an epoch with a number comes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,7 +22,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from iqabench_training.checkpoints import SaveClock
+from iqabench_training.loop import Recipe, improves, train_epochs, training_device
+from iqabench_training.resume import resumable
+from iqabench_training.validation import correlations
 
 from . import checkpoint
 from .data import GfiqaData, loader
@@ -51,11 +56,8 @@ class TrainSettings:
 
 def figures(predicted, truth) -> dict:
     """SRCC, PLCC and RMSE (raw scores against the MOS, as Table III)."""
-    from iqabench import stats
-
     predicted, truth = np.asarray(predicted, dtype=np.float64), np.asarray(truth, dtype=np.float64)
-    return {"images": int(len(truth)), "srcc": round(float(stats.srcc(predicted, truth)), 4),
-            "plcc": round(float(stats.plcc(predicted, truth)), 4),
+    return {"images": int(len(truth)), **correlations(predicted, truth),
             "rmse": round(float(np.sqrt(np.mean((predicted - truth) ** 2))), 4)}
 
 
@@ -125,6 +127,76 @@ def load_trained(model: GfiqaPrior, state: dict) -> None:
                          f"{result.unexpected_keys[:5]}")
 
 
+class BestValidationEpochs(Recipe):
+    """The epochs of §VI-A: the training part in a seeded order per epoch (a resumed epoch skips the batches
+    done), the rate of :meth:`TrainSettings.lr_at`; after each epoch the validation part is scored and the
+    weights with the best validation SRCC are kept (``best``). ``max_steps`` ends the epoch and the training.
+    The checkpoint is one dict, ``contents``, kept up to date."""
+
+    def __init__(self, run: Run, data: GfiqaData, contents: dict, out: Path, **clock) -> None:
+        super().__init__(checkpoint.KIND, out, run.settings, contents["progress"], contents["history"], **clock)
+        self.run, self.data, self.contents = run, data, contents
+        self.batch_count = -(-len(data.parts["train"]) // run.settings.batch)
+        self.view: dict = {}
+
+    def units(self):
+        while self.state["epoch"] < self.settings.epochs and not self.state["finished"]:
+            yield self.state["epoch"]
+
+    def batches(self, epoch: int):
+        settings, state, rows = self.settings, self.state, self.data.parts["train"]
+        self.run.set_lr(settings.lr_at(epoch))
+        order = np.random.default_rng((settings.seed, epoch)).permutation(len(rows))
+        self.sums, self.count = {}, 0
+        for batch in loader(rows, self.run.config.size, settings.batch, settings.workers,
+                            order[state["batches_done"] * settings.batch:], flip=True, seed=settings.seed, epoch=epoch):
+            yield batch
+            if settings.max_steps is not None and state["steps"] >= settings.max_steps:
+                state["finished"] = True
+                return
+
+    def step(self, batch) -> None:
+        images, mos = batch
+        values = self.run.step(images.to(self.run.device), mos.to(self.run.device))
+        state = self.state
+        state["batches_done"] += 1
+        state["steps"] += 1
+        self.count += 1
+        for name, value in values.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value
+        self.view = {"epoch": state["epoch"], "batch": state["batches_done"], "steps": state["steps"],
+                     "batches": self.batch_count, "losses": values, "seconds": self.seconds()}
+
+    def end(self, epoch: int) -> dict:
+        validation = evaluate(self.run.model, self.data.parts["validation"], self.settings, self.run.device)
+        record = {"epoch": epoch + 1, "lr": self.settings.lr_at(epoch), "steps": self.state["steps"],
+                  "losses": {name: round(value / max(self.count, 1), 5) for name, value in self.sums.items()},
+                  "validation": validation, "seconds": round(self.seconds(), 1)}
+        self.state["epoch"] += 1
+        self.state["batches_done"] = 0
+        return record
+
+    def keep_best(self, record: dict) -> None:
+        best = self.contents["best"]
+        if improves(_srcc(record["validation"]), None if best is None else _srcc(best["validation"])):
+            self.contents["best"] = {"epoch": record["epoch"], "validation": record["validation"],
+                                     "model": checkpoint.trained_state(self.run.model)}
+
+    def shown(self) -> tuple:
+        """``progress`` receives the step's epoch, batch, steps, batches per epoch, losses and seconds."""
+        return (self.view,)
+
+    def payload(self) -> dict:
+        self.state["seconds"] = self.seconds()
+        self.contents["model"] = checkpoint.trained_state(self.run.model)
+        self.contents["optimizer"] = self.run.optimizer.state_dict()
+        return self.contents
+
+
+def _srcc(validation: dict | None) -> float:
+    return validation["srcc"] if validation else math.nan
+
+
 def train(config: ModelConfig, weights: LossWeights, settings: TrainSettings, data: GfiqaData, out: Path, *,
           pretrained=None, minutes: float | None = None, restart: bool = False, device: torch.device | None = None,
           progress: Callable[[dict], None] | None = None) -> dict:
@@ -132,11 +204,10 @@ def train(config: ModelConfig, weights: LossWeights, settings: TrainSettings, da
 
     ``pretrained`` None builds the model from the pretrained files (:mod:`.files`; missing ones are named in a
     WeightsError); :data:`RANDOM_WEIGHTS_FOR_TESTS` builds it with random weights (tests)."""
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = training_device(device)
     wanted = {"model": config.to_dict(), "losses": weights.to_dict(), "settings": asdict(settings)}
-    resumed = None
-    if out.is_file() and not restart:
-        resumed = checkpoint.load(out)
+    resumed = resumable(checkpoint.KIND, out, restart)
+    if resumed is not None:
         if resumed["config"]["model"] != wanted["model"] or resumed["config"]["losses"] != wanted["losses"]:
             raise ValueError(f"{out} was trained with another model or loss configuration; pass --restart to "
                              f"start over, or another --out")
@@ -148,81 +219,23 @@ def train(config: ModelConfig, weights: LossWeights, settings: TrainSettings, da
     if resumed is not None and resumed["pretrained"]["random_weights"] != run.pretrained.random_weights:
         raise ValueError(f"{out} was trained {'with' if resumed['pretrained']['random_weights'] else 'without'} "
                          f"random weights; pass --restart")
-    payload = resumed or {"config": wanted, "history": [], "best": None,
-                          "progress": {"epoch": 0, "batches_done": 0, "steps": 0, "seconds": 0.0, "finished": False}}
-    payload["config"] = wanted
-    payload["pretrained"] = {"random_weights": run.pretrained.random_weights, "files": run.pretrained.files}
-    payload["data"] = data.manifest
-    state = payload["progress"]
-    clock = SaveClock(minutes, settings.save_minutes)
-    started_seconds = state["seconds"]
-    train_rows = data.parts["train"]
-
-    def save() -> None:
-        state["seconds"] = started_seconds + clock.elapsed()
-        payload["model"] = checkpoint.trained_state(run.model)
-        payload["optimizer"] = run.optimizer.state_dict()
-        checkpoint.save(out, payload)
-
-    stopped = False
-    while state["epoch"] < settings.epochs and not state["finished"] and not stopped:
-        epoch = state["epoch"]
-        run.set_lr(settings.lr_at(epoch))
-        order = np.random.default_rng((settings.seed, epoch)).permutation(len(train_rows))
-        skip = state["batches_done"] * settings.batch
-        sums: dict[str, float] = {}
-        count = 0
-        epoch_loader = loader(train_rows, config.size, settings.batch, settings.workers, order[skip:], flip=True,
-                              seed=settings.seed, epoch=epoch)
-        try:
-            for images, mos in epoch_loader:
-                values = run.step(images.to(device), mos.to(device))
-                state["batches_done"] += 1
-                state["steps"] += 1
-                count += 1
-                for name, value in values.items():
-                    sums[name] = sums.get(name, 0.0) + value
-                if progress is not None:
-                    progress({"epoch": epoch, "batch": state["batches_done"], "steps": state["steps"],
-                              "batches": -(-len(train_rows) // settings.batch), "losses": values,
-                              "seconds": started_seconds + clock.elapsed()})
-                if settings.max_steps is not None and state["steps"] >= settings.max_steps:
-                    state["finished"] = True
-                    break
-                if clock.out_of_time():
-                    stopped = True
-                    break
-                if clock.due(False, False):
-                    save()
-        except KeyboardInterrupt:
-            save()
-            raise
-        if stopped:
-            break
-        validation = evaluate(run.model, data.parts["validation"], settings, device)
-        record = {"epoch": epoch + 1, "lr": settings.lr_at(epoch), "steps": state["steps"],
-                  "losses": {name: round(value / max(count, 1), 5) for name, value in sums.items()},
-                  "validation": validation, "seconds": round(started_seconds + clock.elapsed(), 1)}
-        payload["history"].append(record)
-        best = payload.get("best")
-        if best is None or (validation is not None and (best["validation"] is None
-                                                         or validation["srcc"] > best["validation"]["srcc"])):
-            payload["best"] = {"epoch": epoch + 1, "validation": validation,
-                               "model": checkpoint.trained_state(run.model)}
-        state["epoch"] += 1
-        state["batches_done"] = 0
-        clock.due(True, False)
-        save()
+    contents = resumed or {"config": wanted, "history": [], "best": None,
+                           "progress": {"epoch": 0, "batches_done": 0, "steps": 0, "seconds": 0.0, "finished": False}}
+    contents["config"] = wanted
+    contents["pretrained"] = {"random_weights": run.pretrained.random_weights, "files": run.pretrained.files}
+    contents["data"] = data.manifest
+    recipe = BestValidationEpochs(run, data, contents, out, minutes=minutes, save_minutes=settings.save_minutes)
+    train_epochs(recipe, progress=progress)
+    state = contents["progress"]
     if state["epoch"] >= settings.epochs:
         state["finished"] = True
-    if state["finished"] and "test" not in payload:
-        load_trained(run.model, payload["best"]["model"])
-        payload["test"] = {"epoch": payload["best"]["epoch"],
-                           "figures": evaluate(run.model, data.parts["test"], settings, device)}
-        save()
-    elif stopped:
-        save()
-    return payload
+    if state["finished"] and "test" not in contents:
+        load_trained(run.model, contents["best"]["model"])
+        contents["test"] = {"epoch": contents["best"]["epoch"],
+                            "figures": evaluate(run.model, data.parts["test"], settings, device)}
+        recipe.save()
+    return contents
 
 
-__all__ = ["RANDOM_WEIGHTS_FOR_TESTS", "TrainSettings", "evaluate", "figures", "load_trained", "predict", "train"]
+__all__ = ["RANDOM_WEIGHTS_FOR_TESTS", "BestValidationEpochs", "TrainSettings", "evaluate", "figures", "load_trained",
+           "predict", "train"]
