@@ -7,6 +7,7 @@ phase, step), its latest figures (losses) and how far the bar is filled.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -64,7 +65,7 @@ class TrainingProgress:
         self.bar = Progress(TextColumn(f"{title} {{task.fields[where]}}"), BarColumn(),
                             TextColumn("{task.fields[figures]}"), TimeRemainingColumn(), transient=False)
         self.task = self.bar.add_task("train", total=None, where="", figures="")
-        self.last_line = 0.0
+        self.last_line = -math.inf  # the first update prints its line
 
     def __enter__(self) -> "TrainingProgress":
         self.bar.start()
