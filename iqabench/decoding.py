@@ -1,13 +1,14 @@
 """Decoding the pending samples of a run, one by one, in the main process or in DataLoader workers
-(the runner cuts the batches, by count and by decoded pixels: :func:`iqabench.runner.cut_batches`).
+(the executor cuts the batches, by count and by decoded pixels: :func:`iqabench.executors.batches.cut_batches`).
 
-Failures travel as data (:class:`~iqabench.runner.Decoded` with an error), not as exceptions, so one
-bad file never stops a batch.
+Failures travel as data (:class:`Decoded` with an error), not as exceptions, so one bad file never stops
+a batch.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
 from torch.utils.data import Dataset as TorchDataset
 
@@ -15,6 +16,24 @@ from .dataset import Sample
 from .errors import IqabenchError
 from .images import load_image
 from .metric import Metric
+
+if TYPE_CHECKING:
+    import torch
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded sample, or the reason it could not be decoded."""
+
+    index: int
+    image: torch.Tensor | None
+    ref: torch.Tensor | None
+    error: str | None
+
+    @property
+    def pixels(self) -> int:
+        """Decoded pixels held (image and reference; a channel is not a pixel)."""
+        return sum(t.shape[-1] * t.shape[-2] for t in (self.image, self.ref) if t is not None)
 
 
 class DecodeDataset(TorchDataset):
@@ -30,9 +49,7 @@ class DecodeDataset(TorchDataset):
     def __len__(self) -> int:
         return len(self.samples)
 
-    def __getitem__(self, index: int):
-        from .runner import Decoded
-
+    def __getitem__(self, index: int) -> Decoded:
         sample = self.samples[index]
         try:
             image = load_image(sample.path, self.channels, self.max_pixels, self.min_size)

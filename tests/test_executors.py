@@ -9,8 +9,7 @@ from click.testing import CliRunner
 from iqabench.cli import main
 from iqabench.dataset import Sample
 from iqabench.errors import IqabenchError, UsageError
-from iqabench.executors import RayOptions, make_executor, transport
-from iqabench.runner import LocalExecutor
+from iqabench.executors import LocalExecutor, RayOptions, make_executor, transport
 
 
 def test_local_is_the_default_executor():

@@ -1,35 +1,23 @@
-"""Where a run's pending samples are decoded and scored (the seam is :class:`iqabench.runner.Executor`):
+"""Where a run's pending samples are decoded and scored: the seam (:class:`~.protocol.Executor`) and its executors.
 
-- ``local``: this process, as always (:class:`iqabench.runner.LocalExecutor`);
+- ``local``: this process, as always (:class:`~.local.LocalExecutor`);
 - ``ray``: a pool of actors on a Ray cluster (:mod:`.ray_executor`), with the optional extra ``ray``.
   Ray is imported only when this executor is asked for.
 
-Either way the driver (the process that runs ``iqabench``) alone claims samples and writes the store.
+Both cut and score batches with :mod:`.batches`, on the device and threads :mod:`.threads` chooses. Either
+way the driver (the process that runs ``iqabench``) alone claims samples and writes the store.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import UsageError
-from ..runner import Executor, LocalExecutor
+from .local import LocalExecutor
+from .protocol import Executor, Loaded
+from .ray_options import RayOptions
 
 NAMES = ("local", "ray")
 RAY_MISSING = ('--executor ray needs Ray, which is not installed: pip install -e ".[ray]" in a checkout '
                '(pip install "iqabench[ray]" otherwise), on the driver and on every node of the cluster')
-
-
-@dataclass(frozen=True)
-class RayOptions:
-    """How the Ray executor runs: the cluster (None: a new local one; ``auto``: the cluster this machine
-    belongs to, started with ``ray start``; ``ray://host:10001``: through Ray Client), how many actors
-    (None: as many as the cluster's CPUs, or GPUs, hold), and what each actor reserves (None GPUs: one
-    when the device may be cuda and the cluster has GPUs, else none; fractions share a GPU)."""
-
-    address: str | None = None
-    actors: int | None = None
-    cpus_per_actor: float = 1.0
-    gpus_per_actor: float | None = None
 
 
 def make_executor(name: str = "local", ray: RayOptions | None = None) -> Executor:
@@ -49,4 +37,4 @@ def make_executor(name: str = "local", ray: RayOptions | None = None) -> Executo
     return RayExecutor(ray or RayOptions())
 
 
-__all__ = ["NAMES", "RayOptions", "make_executor"]
+__all__ = ["NAMES", "Executor", "LocalExecutor", "Loaded", "RayOptions", "make_executor"]

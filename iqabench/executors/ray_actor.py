@@ -3,7 +3,7 @@
 The actor re-resolves the metric by name from the plugins installed on its node (a loaded model is
 never pickled) and refuses to score when that metric's configuration hash is not the driver's (another
 version of iqabench or of the plugin on that node). It decodes with :class:`iqabench.decoding.DecodeDataset`
-and scores with :func:`iqabench.runner.score_batches`, the local runner's own functions, so an image
+and scores with :func:`iqabench.executors.batches.score_batches`, the local executor's own functions, so an image
 gets the same pixels, batches and failures as in a local run. It never touches the store: it returns
 each task's results, and the driver writes them.
 
@@ -18,6 +18,8 @@ import socket
 from pathlib import Path
 from typing import Sequence
 
+from .batches import score_batches
+from .threads import resolve_device
 from .transport import Item, Probe, samples_of, scratch, sees
 
 
@@ -45,7 +47,6 @@ class ScoringActor:
         from .. import decoding  # noqa: F401  imported here, with the metric, rather than by the first task
         from ..errors import IqabenchError
         from ..plugins import load_registry
-        from ..runner import resolve_device
 
         torch.set_num_threads(self.threads)
         metric = load_registry().metric(self.name)
@@ -65,7 +66,6 @@ class ScoringActor:
     def score(self, items: Sequence[Item]) -> list[tuple[int, float | None, str | None, float]]:
         """Decode and score one task; (pending index, score, failure, seconds per image) per item."""
         from ..decoding import DecodeDataset
-        from ..runner import score_batches
 
         self.load()
         with scratch() as folder:

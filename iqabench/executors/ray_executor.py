@@ -3,7 +3,7 @@
 
 - **Tasks**: consecutive pending samples, as many as a batch (``--batch-size`` or the metric's), so an
   actor cuts the same batches a local run would (unless the decoded-pixel budget cuts one short). Each
-  task is claimed in the store as it is sent (:class:`iqabench.runner.Work`), and its results are
+  task is claimed in the store as it is sent (:class:`iqabench.runner.work.Work`), and its results are
   committed in one transaction when it returns: the driver alone writes the store.
 - **Flow**: at most :data:`TASKS_PER_ACTOR` tasks per actor are in flight, each sent to the actor with
   the fewest; progress (images per second, time left) counts the results as they are committed.
@@ -25,7 +25,7 @@ import logging
 import math
 import os
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import ray
 from ray.exceptions import RayActorError, RayTaskError
@@ -33,9 +33,14 @@ from ray.exceptions import RayActorError, RayTaskError
 from .. import settings
 from ..errors import IqabenchError, UsageError
 from ..metric import Metric
-from ..runner import Loaded, RunOptions, Work
-from . import RayOptions, transport
+from . import transport
+from .protocol import Loaded
 from .ray_actor import ScoringActor
+from .ray_options import RayOptions
+
+if TYPE_CHECKING:
+    from ..runner.options import RunOptions
+    from ..runner.work import Work
 
 #: times Ray restarts an actor whose process died, and sends an interrupted task again.
 MAX_RESTARTS, MAX_TASK_RETRIES = 3, 3
