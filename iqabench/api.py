@@ -593,7 +593,7 @@ def leaderboard(suite: str, *, out: Path = Path("leaderboards"), store: Path | N
     registry = registry or load_registry()
     with ScoreStore(store) as opened:
         log(f"store: {opened.path}")
-        result = build_suite(loaded, opened, registry, skip_unavailable=skip_unavailable, log=log,
+        result = build_suite(loaded, opened, registry, score, skip_unavailable=skip_unavailable, log=log,
                              executor=executor)
     if check:
         return check_suite(result, out)

@@ -1,5 +1,6 @@
-"""Build a suite: score what the store lacks (:func:`iqabench.api.score`), then read each dataset's
-results back through the one query, :func:`iqabench.results.collect`."""
+"""Build a suite: score what the store lacks (with the scoring function the caller passes:
+:func:`iqabench.api.score`), then read each dataset's results back through the one query,
+:func:`iqabench.results.collect`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ from .suites import Suite, SuiteDataset
 RESAMPLES, SEED = 1000, 0
 
 
+#: scores what the store lacks of a dataset (store, registry, metrics, dataset, options; ``log`` and ``executor``
+#: by name) and returns the id of the label set it recorded and one summary per metric: :func:`iqabench.api.score`.
+Score = Callable[..., tuple[str, list[RunSummary]]]
+
+
 @dataclass
 class DatasetBuild:
     """A dataset of a suite and its results."""
@@ -35,12 +41,11 @@ class SuiteResult:
     skipped: dict[str, str]
 
 
-def build_suite(suite: Suite, store: ScoreStore, registry: Registry, *, skip_unavailable: bool = False,
-                log: Callable[[str], None] = print, executor: Executor | None = None) -> SuiteResult:
-    """Score (with ``executor``; default: this process) and compute every dataset of ``suite``; an absent
-    dataset raises unless ``skip_unavailable``."""
-    from ..api import score
-
+def build_suite(suite: Suite, store: ScoreStore, registry: Registry, score: Score, *,
+                skip_unavailable: bool = False, log: Callable[[str], None] = print,
+                executor: Executor | None = None) -> SuiteResult:
+    """Score (with ``score``, on ``executor``; default: this process) and compute every dataset of ``suite``;
+    an absent dataset raises unless ``skip_unavailable``."""
     built, skipped = [], {}
     for entry in suite.datasets:
         spec = registry.dataset(entry.name)
