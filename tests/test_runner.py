@@ -120,6 +120,37 @@ def test_a_batch_that_raises_is_retried_image_by_image(tmp_path):
     assert summary.failures == [("wide.png", "RuntimeError: cannot handle wide image (3, 30, 60)")]
 
 
+def committed_score_rows(store: ScoreStore) -> list[int]:
+    """Start counting, on ``store``'s connection, the score rows each committed transaction writes; returns the
+    list the counts go to (transactions that write no score are left out)."""
+    committed, current = [], None
+
+    def trace(statement: str) -> None:
+        nonlocal current
+        if statement.startswith("BEGIN"):
+            current = 0
+        elif statement == "COMMIT":
+            if current:
+                committed.append(current)
+            current = None
+        elif current is not None and statement.startswith("INSERT INTO scores"):
+            current += 1  # executemany reports each row it inserts
+
+    store.conn.set_trace_callback(trace)
+    return committed
+
+
+def test_each_batch_is_committed_in_one_transaction_with_all_its_rows(tmp_path):
+    """Seven images in batches of three: three commits of 3, 3 and 1 rows. A batch committed row by row
+    scores the same, so only the commits tell it apart (and a SIGKILL would then leave part of a batch)."""
+    dataset = make_dataset(write_images(tmp_path / "img", 7))
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        committed = committed_score_rows(store)
+        summary = run_metric(MeanIntensity(), dataset, store, RunOptions(device="cpu", num_workers=0, batch_size=3))
+    assert summary.scored == 7
+    assert committed == [3, 3, 1]
+
+
 def test_a_stored_failure_counts_until_retried(tmp_path):
     dataset = make_dataset(write_images(tmp_path / "img", 6))
     with ScoreStore(tmp_path / "s.sqlite") as store:
