@@ -1,5 +1,7 @@
-"""Decoded samples cut into batches, by count and by decoded pixels, and scored; a batch that raises is
-retried image by image, so one bad image fails alone; NaN is a failure, never a score."""
+"""Decoded samples cut into batches (by count and by decoded pixels) and scored, a failing batch image by image.
+
+A batch that raises is retried image by image, so one bad image fails alone; NaN is a failure, never a score.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The local executor: the metric loads in this process, which decodes (optionally with DataLoader workers)
-and scores the batches itself.
+"""The local executor: the metric loads, and its samples are decoded and scored, in this process.
+
+Decoding may use DataLoader workers; this process cuts and scores the batches itself.
 
 Memory: images are decoded one by one and a batch is cut before its decoded pixels (images and
 references) would pass :func:`iqabench.settings.batch_pixels` (``IQABENCH_BATCH_PIXELS``, default twice the

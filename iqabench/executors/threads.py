@@ -1,5 +1,4 @@
-"""Where a metric runs: the device it loads on, and how the cores are shared between decoding workers and
-torch's threads."""
+"""Where a metric runs: its device, and the cores shared between decoding workers and torch's threads."""
 
 from __future__ import annotations
 

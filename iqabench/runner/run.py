@@ -1,5 +1,8 @@
-"""Running one metric on one dataset: find what the store lacks, load the metric only then, have the executor
-score it, and record the run and how it ended."""
+"""Running one metric on one dataset: what the store lacks, the metric loaded only then, the run recorded.
+
+:func:`run_metric` finds the pending samples, has the executor score them, and records the run, the failures
+found before decoding, and how the run ended.
+"""
 
 from __future__ import annotations
 

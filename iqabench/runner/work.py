@@ -1,5 +1,4 @@
-"""The pending samples of one run as its executor sees them: claiming them in the store, recording each
-batch's results in one transaction, and counting what became of each sample."""
+"""A run's pending samples as its executor sees them: claimed, recorded one batch per transaction, counted."""
 
 from __future__ import annotations
 
