@@ -208,14 +208,14 @@ def _metric_rows(Row, metric: str, runs: dict[str | int, Timed]) -> list:
 @contextlib.contextmanager
 def _one_thread() -> Iterator[None]:
     """The local executor with one torch thread, like one actor (its default is every core)."""
-    from iqabench import runner
+    from iqabench.executors import local
 
-    default = runner.scoring_threads
-    runner.scoring_threads = lambda workers, cores=None: 1
+    default = local.scoring_threads
+    local.scoring_threads = lambda workers, cores=None: 1
     try:
         yield
     finally:
-        runner.scoring_threads = default
+        local.scoring_threads = default
 
 
 def _local_threads() -> int:
