@@ -153,7 +153,8 @@ def test_resuming_refuses_other_settings_but_what_may_change(tmp_path):
     with pytest.raises(ValueError, match=re.escape("other settings; pass --restart to start over, or the same "
                                                    "settings (only --epochs may change) to resume")) as raised:
         refuse_other_settings(tmp_path / "x.pt", saved, {**saved, "seed": 1}, ("epochs",), "--epochs")
-    assert "saved: {'epochs': 2, 'seed': 0" in str(raised.value) and "now:   {'epochs': 2, 'seed': 1" in str(raised.value)
+    message = str(raised.value)
+    assert "saved: {'epochs': 2, 'seed': 0" in message and "now:   {'epochs': 2, 'seed': 1" in message
     assert plain_settings(Settings()) == {"epochs": 2, "per_epoch": 3}
     assert plain_settings(Settings(), leave_out=("per_epoch",)) == {"epochs": 2}
 
@@ -238,6 +239,20 @@ def test_the_display_prints_a_plain_line_in_a_log_and_lines_above_the_bar(capsys
     lines = capsys.readouterr().out.splitlines()
     assert "toy epoch 1/2 loss 0.1235 12 s" in lines and "epoch 1: loss 0.1235 [not markup]" in lines
     assert not any("toy epoch 2/2 loss 0.1000 13 s" in line for line in lines)
+
+
+def test_grouped_validation_leaves_torchs_thread_count_as_it_was():
+    import torch
+    from iqabench_training.validation import grouped_figures
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        torch.__config__.parallel_info()  # reads OpenMP's settings, as training's kernels do
+        assert grouped_figures([0.1, 0.5, 0.3, 0.2], [1, 2, 3, 4], [0, 0, 0, 0])["groups"] == 1
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("name", ["checkpoints", "command", "loop", "plugin", "progress", "resume", "validation"])

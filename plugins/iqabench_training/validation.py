@@ -6,6 +6,7 @@ one face at several resolutions, then the mean). Figures are rounded to four dec
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -48,7 +49,9 @@ def grouped_figures(scores, labels, groups, counted: str = "groups") -> dict:
     """Grouped SRCC and PRA (:func:`iqabench.stats.grouped`): within each group, then the mean over groups.
 
     A group whose scores are constant has no SRCC and is left out of its mean (its PRA is 0.5); with no
-    group left the figure is NaN.
+    group left the figure is NaN. The grouped statistics run in numba's parallel threads, whose OpenMP layer
+    sets the thread count that torch shares; torch's own count is restored, so that training goes on with the
+    threads it had (and the same float results).
 
     Parameters
     ----------
@@ -75,7 +78,11 @@ def grouped_figures(scores, labels, groups, counted: str = "groups") -> dict:
         return {"srcc": math.nan, "pra": math.nan, counted: 0}
     from iqabench import stats
 
+    torch = sys.modules.get("torch")
+    threads = torch.get_num_threads() if torch is not None else None
     result = stats.grouped(scores, labels, groups)
+    if torch is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     return {"srcc": round(result.values["srcc"], 4), "pra": round(result.values["pra"], 4), counted: result.groups}
 
 
