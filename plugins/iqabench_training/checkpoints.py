@@ -178,7 +178,7 @@ class CheckpointKind:
         Parameters
         ----------
         path : Path
-            The checkpoint file.
+            The checkpoint file the metric would load.
 
         Returns
         -------
