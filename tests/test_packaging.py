@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("iqabench", "iqabench_datasets", "iqabench_pyiqa", "iqabench_effres", "iqabench_msfr",
-            "iqabench_gada", "iqabench_gfiqa_prior")
+#: the core and every package under plugins/ (each ships as a top-level package of the wheel)
+PACKAGES = ("iqabench", *sorted(path.name for path in (ROOT / "plugins").iterdir() if (path / "__init__.py").is_file()))
 # Modules that need an optional extra, and the extra's top-level import.
 OPTIONAL = {"iqabench.executors.ray_actor": "ray", "iqabench.executors.ray_executor": "ray"}
 
