@@ -20,7 +20,10 @@ import pytest
 #: contracts a plugin implements (metrics, datasets, hooks).
 MODULES = (
     "iqabench",
-    "iqabench.api",
+    "iqabench.api.running",
+    "iqabench.api.scoring",
+    "iqabench.api.reading",
+    "iqabench.api.leaderboards",
     "iqabench.metric",
     "iqabench.dataset.sample",
     "iqabench.dataset.card",
