@@ -26,6 +26,11 @@ from iqabench.degrade import degrade
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "camera", "immunohistochemistry")
 
 
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its relative POSIX path, with its bytes (to compare two writes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 @dataclass
 class Built:
     """A layout written under ``root``: the sample ids whose files exist and those left missing."""

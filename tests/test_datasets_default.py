@@ -10,23 +10,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iqabench_datasets import embedded, plugin
+from dataset_fixtures import files_of
+from iqabench_datasets import embedded
 from PIL import Image
 
 from iqabench.dataset import open_dataset
 from iqabench.degrade import KINDS, LEVELS, degrade, gaussian_blur, gaussian_noise, jpeg_compress
-from iqabench.plugins import PluginManager
 
 
 @pytest.fixture(scope="module")
-def spec():
-    manager = PluginManager(discover=False)
-    manager.register(plugin, "datasets")
-    return manager.registry.dataset("default")
-
-
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+def spec(datasets_registry):
+    return datasets_registry.dataset("default")
 
 
 # --- degradations -------------------------------------------------------------------------------

