@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+from iqabench_datasets import plugin as datasets_plugin
 
 from iqabench import Availability, DatasetCard, DatasetSpec, Metric, Sample, Trainer, hookimpl, hookspecs
 from iqabench.dataset import ReadResult, open_dataset
@@ -341,3 +342,38 @@ def test_cli_list_metrics_shows_entry_point_and_broken_plugins(tmp_path):
     assert result.returncode == 0, output
     for expected in ("chroma", "needs-libfoo", "libfoo is not installed"):
         assert expected in output, f"{expected!r} not in the output of `iqabench list metrics`:\n{output}"
+
+
+# --- the plugin switches explain an unknown name ----------------------------------------------------
+
+def test_iqabench_plugins_naming_nothing_installed_is_named_in_the_message(monkeypatch):
+    monkeypatch.setenv("IQABENCH_PLUGINS", "nothing")
+    monkeypatch.delenv("IQABENCH_DISABLE_PLUGINS", raising=False)
+    registry = PluginManager().registry
+    with pytest.raises(UsageError) as error:
+        registry.metric("niqe")
+    message = str(error.value)
+    assert "Known metrics: (none)" in message
+    assert "IQABENCH_PLUGINS='nothing'" in message and "nothing: no such plugin is installed" in message
+    assert "Installed plugins: datasets, pyiqa, effres" in message
+    with pytest.raises(UsageError, match="IQABENCH_PLUGINS='nothing'"):
+        registry.dataset("default")
+
+
+def test_iqabench_disable_plugins_is_named_in_the_message(monkeypatch):
+    monkeypatch.delenv("IQABENCH_PLUGINS", raising=False)
+    monkeypatch.setenv("IQABENCH_DISABLE_PLUGINS", "pyiqa,effres")
+    with pytest.raises(UsageError) as error:
+        PluginManager().registry.metric("niqe")
+    message = str(error.value)
+    assert "IQABENCH_DISABLE_PLUGINS='pyiqa,effres' skips those it names. Left out: pyiqa, effres." in message
+
+
+def test_no_note_when_the_switches_are_unset(monkeypatch):
+    monkeypatch.delenv("IQABENCH_PLUGINS", raising=False)
+    monkeypatch.delenv("IQABENCH_DISABLE_PLUGINS", raising=False)
+    manager = PluginManager(discover=False)
+    manager.register(datasets_plugin, "datasets")
+    with pytest.raises(UsageError) as error:
+        manager.registry.dataset("nope")
+    assert "IQABENCH_" not in str(error.value)

@@ -1,4 +1,4 @@
-"""Hardening of the run and the store, each with a real fault: files that go away or cannot be read
+"""The score store and the runs that write to it, each under a real fault: files that go away or cannot be read
 between listing and hashing, a damaged store, read-only media, a full disk (SQLite's own page limit),
 SIGKILL of a real run, decoded pixels per batch, and two real runs on one store at once."""
 
