@@ -13,7 +13,7 @@ from PIL import Image, ImageFile
 from torchvision.transforms.functional import to_tensor
 
 from bad_inputs import ODD_SIZE, TINY_SIDE, build_bad_image_corpus, build_odd_image_corpus, picture, picture16
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, requires_shared, shared_file
 from iqabench import images, settings
 from iqabench.errors import ImageError, UsageError
 from iqabench.hashing import file_sha256
@@ -210,7 +210,7 @@ def test_equal_to_pyiqa_itself(odd):
 @requires_shared
 @pytest.mark.parametrize("folder", ["dist_dir", "ref_dir"])
 def test_calibration_images_are_bit_exact_with_pyiqa(folder):
-    paths = sorted((CALIB / folder).glob("*.bmp"))
+    paths = sorted(shared_file(f"data/calib/{folder}").glob("*.bmp"))
     assert paths, f"no .bmp files in {CALIB / folder}"
     for path in paths:
         assert torch.equal(load_image(path), pyiqa_load(path)), path.name

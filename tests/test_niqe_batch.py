@@ -3,15 +3,15 @@ is given, so eight stacked images made a run's peak memory 1.8 times that of a p
 them one at a time gives the same scores as stacking them (checked on real LIVE Challenge images)."""
 
 import pytest
-from shared_data import SHARED, requires_shared
+from shared_data import requires_shared, shared_file
 
 from iqabench.metric import Metric
 from iqabench_pyiqa.catalog import BATCH_SIZES
 from iqabench_pyiqa.configs import default_configs
 from iqabench_pyiqa.metric import metric_class
 
-NIQE_FILE = SHARED / "weights" / "pyiqa" / "niqe_modelparameters.mat"
-IMAGES = SHARED / "data" / "clive" / "Images"
+NIQE_FILE = "weights/pyiqa/niqe_modelparameters.mat"
+IMAGES = "data/clive/Images"
 
 
 def test_niqe_takes_one_image_per_batch_and_the_others_keep_the_default():
@@ -26,16 +26,15 @@ def test_niqe_takes_one_image_per_batch_and_the_others_keep_the_default():
 @requires_shared
 @pytest.mark.skipif(default_configs() is None, reason="pyiqa is not installed")
 def test_niqe_scores_the_same_stacked_and_one_at_a_time(monkeypatch, tmp_path):
-    if not NIQE_FILE.is_file() or not IMAGES.is_dir():
-        pytest.skip("NIQE's weight file or the LIVE Challenge images are not in ../shared")
+    niqe_file, folder = shared_file(NIQE_FILE), shared_file(IMAGES)
     import torch
 
     from iqabench.images import load_image
 
-    monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(NIQE_FILE.parents[1]))
+    monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(niqe_file.parents[1]))
     monkeypatch.setenv("IQABENCH_OFFLINE", "1")
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    images = [load_image(path) for path in sorted(IMAGES.iterdir())[:40]]
+    images = [load_image(path) for path in sorted(folder.iterdir())[:40]]
     shape = max({tuple(image.shape) for image in images}, key=[tuple(i.shape) for i in images].count)
     same = [image for image in images if tuple(image.shape) == shape][:4]
     assert len(same) >= 2

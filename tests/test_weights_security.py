@@ -19,7 +19,7 @@ import pytest
 import torch
 import torch.hub
 from PIL import Image
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, requires_shared, shared_file
 
 from iqabench import Metric, pins, settings, weights
 from iqabench.errors import WeightsError
@@ -427,7 +427,7 @@ def test_constant_and_flat_images_fail_with_that_reason_under_niqe_and_brisque(t
     halves = np.zeros((128, 128, 3), dtype=np.uint8)
     halves[64:] = 255
     Image.fromarray(halves).save(root / "flat.png")
-    Image.open(SHARED / "data" / "calib" / "dist_dir" / "I04.bmp").convert("RGB").save(root / "photo.png")
+    Image.open(shared_file("data/calib/dist_dir/I04.bmp")).convert("RGB").save(root / "photo.png")
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(SHARED_WEIGHTS))
     manager = PluginManager(discover=False)
     manager.register(pyiqa_plugin, "pyiqa")
