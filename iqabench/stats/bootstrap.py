@@ -22,17 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._jit import parallel_jit, prange
-from .correlation import (
-    _krcc_pra,
-    _srcc,
-    drawn_in_order,
-    lex_pair_counts,
-    tau_b_and_pra,
-    weighted_pearson,
-)
+from .correlation import _krcc_pra, _srcc
 from .grouped import group_codes
 from .inputs import finite_vector, paired
 from .logistic import MODELS, PARAMETERS, LogisticFit, fit_logistic, mapped_plcc_rmse
+from .pairs import drawn_in_order, lex_pair_counts, tau_b_and_pra
+from .pearson import weighted_pearson
 from .ranks import dense_ranks, lexical_order, sort_order, sorted_average_ranks
 from .resample import sample_weights
 

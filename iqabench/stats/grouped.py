@@ -15,13 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._jit import parallel_jit, prange
-from .correlation import (
-    _unweighted_srcc,
-    lex_pair_counts,
-    tau_b_and_pra,
-    weighted_pearson,
-)
+from .correlation import _unweighted_srcc
 from .inputs import paired
+from .pairs import lex_pair_counts, tau_b_and_pra
+from .pearson import weighted_pearson
 from .ranks import dense_ranks, small_sort_order, sort_runs
 from .resample import draw_counts
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._jit import jit
-from .correlation import weighted_pearson
 from .inputs import paired, undefined_reason
+from .pearson import weighted_pearson
 
 MODELS = {"vqeg4": 0, "sheikh5": 1}
 PARAMETERS = {"vqeg4": 4, "sheikh5": 5}
