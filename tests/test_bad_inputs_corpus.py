@@ -50,7 +50,7 @@ from bad_inputs import (
 )
 from click.testing import CliRunner
 from PIL import Image
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared
 
 from iqabench.cli import main
 from iqabench.store import ScoreKey, ScoreStore
@@ -824,7 +824,7 @@ def niqe_on_a_constant_image(tmp: Path) -> Call:
 
 SEPARATE_IMAGE_CASES = [
     Case("constant image for NIQE", "image", Failure("the image is constant", "constant.png"),
-         build=niqe_on_a_constant_image, marks=(*loads_pyiqa, requires_shared)),
+         build=niqe_on_a_constant_image, marks=(*loads_pyiqa, requires_shared, needs_shared(f"weights/pyiqa/{NIQE}"))),
 ]
 
 OTHER_CASES = LABEL_CASES + STORE_CASES + ENV_CASES + WEIGHTS_CASES + SEPARATE_IMAGE_CASES

@@ -12,7 +12,7 @@ import pytest
 from iqabench.testing import install_entry_point
 
 from bad_inputs import build_bad_image_corpus
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared
 from toy_metrics import write_images
 
 TOY_PLUGIN = """
@@ -89,6 +89,8 @@ def comparison_row(output: str) -> list[str]:
 
 
 INTERVAL = r"\[-?\d+\.\d{4}, -?\d+\.\d{4}\]"
+#: the official NIQE and BRISQUE parameter files, under the shared folder.
+NIQE_AND_BRISQUE = ("weights/pyiqa/niqe_modelparameters.mat", "weights/pyiqa/brisque_svm_weights.pth")
 
 
 def test_the_headline_command_without_the_data_says_where_gfiqa_comes_from(tmp_path):
@@ -160,6 +162,7 @@ def test_main_command_on_the_embedded_default(tmp_path):
 
 
 @requires_shared
+@needs_shared("data/clive", *NIQE_AND_BRISQUE)
 def test_niqe_and_brisque_on_the_live_challenge_subset(tmp_path):
     """NIQE and BRISQUE on the LIVE Challenge images, limited to 24 to keep CI short; the full 400 are in the
     leaderboard."""
@@ -198,6 +201,7 @@ def test_musiq_refuses_to_run_without_its_weights(tmp_path):
 
 
 @requires_shared
+@needs_shared("data/clive", *NIQE_AND_BRISQUE)
 def test_stats_reads_the_store_and_compares_niqe_with_brisque(tmp_path):
     """`iqabench stats --dataset livec` on stored scores (24 images of the subset, to keep CI short): each
     statistic with its interval, and the SRCC difference of NIQE and BRISQUE with its interval and p-value."""

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared
 
 from iqabench.cli import console
 from iqabench.cli.info import info
@@ -61,6 +61,7 @@ def test_state_follows_ok_unless_given():
 
 @needs_pyiqa
 @requires_shared
+@needs_shared(f"weights/pyiqa/{NIQE_FILE}")
 def test_niqe_with_its_file_in_the_weights_folder_is_present(registry, monkeypatch):
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(SHARED / "weights"))
     availability = fresh(registry, "niqe").availability()

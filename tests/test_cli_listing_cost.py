@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared
 
 from iqabench.cli.listing import fit, score_range
 from iqabench_effres import bisenet, masks
@@ -112,10 +112,9 @@ def test_niqe_s_file_of_another_content_is_refused_without_torch(weights):
 
 
 @requires_shared
+@needs_shared("weights/pyiqa/niqe_modelparameters.mat")
 @needs_pyiqa
 def test_niqe_with_its_real_file_is_present_without_torch(tmp_path):
-    if not (SHARED / "weights" / "pyiqa" / "niqe_modelparameters.mat").is_file():
-        pytest.skip("NIQE's weight file is not in ../shared/weights/pyiqa")
     rows = states(SHARED / "weights")
     assert rows["niqe"]["availability"] == "present" and "sha256 pinned" in rows["niqe"]["detail"]
 

@@ -18,7 +18,7 @@ from rich.cells import cell_len
 from iqabench.dataset import OUTSIDE_ROOT
 from iqabench.testing import install_entry_point
 
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared
 from toy_metrics import write_images
 
 METRICS = ("pyiqa:psnr", "pyiqa:ssim")
@@ -306,6 +306,7 @@ def test_a_librarys_warnings_and_prints_are_shown_only_with_verbose(toy):
 
 
 @requires_shared
+@needs_shared("data/faces")
 @pytest.mark.slow
 def test_litert_s_native_log_line_is_shown_only_with_verbose(tmp_path):
     """LiteRT writes ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` to the process's stderr

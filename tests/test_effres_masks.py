@@ -14,9 +14,8 @@ from PIL import Image
 from iqabench.errors import WeightsError
 from iqabench_effres import bisenet, masks
 from iqabench_effres import mediapipe_face as mf
-from shared_data import SHARED, requires_shared
+from shared_data import requires_shared, shared_file
 
-FACES = SHARED / "data" / "faces"
 REFERENCE = Path(__file__).parent / "data" / "effres_mask_reference.json"
 ALIGNED = [
     "hq/celebahq/ref_female_015248.jpg",
@@ -30,7 +29,8 @@ FACE_IOU_FLOOR = 0.70
 
 
 def load(relative: str) -> np.ndarray:
-    return np.asarray(Image.open(FACES / relative).convert("RGB"))
+    """A face of the shared folder as RGB; the calling test skips, naming the file, where it is absent."""
+    return np.asarray(Image.open(shared_file(f"data/faces/{relative}")).convert("RGB"))
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_mask_is_deterministic(mediapipe):
 
 @requires_shared
 def test_greyscale_input_is_converted_to_rgb(mediapipe):
-    grey = np.asarray(Image.open(FACES / ALIGNED[1]).convert("L"))
+    grey = np.asarray(Image.open(shared_file(f"data/faces/{ALIGNED[1]}")).convert("L"))
     out = mediapipe.mask(grey)
     assert out.shape == grey.shape and 0.35 < out.mean() < 0.9
     assert np.array_equal(out, mediapipe.mask(np.repeat(grey[:, :, None], 3, axis=2)))
@@ -222,7 +222,7 @@ def test_iou_against_hand_drawn_references(mediapipe):
     reference = json.loads(REFERENCE.read_text())
     scores = {}
     for relative, face in reference["faces"].items():
-        image = np.asarray(Image.open(SHARED / relative).convert("RGB"))
+        image = np.asarray(Image.open(shared_file(relative)).convert("RGB"))
         height, width = image.shape[:2]
         assert [width, height] == face["size"], relative
         drawn = np.zeros((height, width), bool)

@@ -15,7 +15,7 @@ import pytest
 import torch
 from iqabench_effres import checkpoint, testset
 from iqabench_effres.metric import EffRes
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared, shared_file
 
 from iqabench.errors import WeightsError
 from iqabench.images import load_image
@@ -64,7 +64,7 @@ def test_a_changed_checkpoint_is_refused_before_it_is_read(tmp_path, monkeypatch
 def test_sharper_copies_of_a_real_face_score_higher(effres):
     from iqabench.degrade import downscale_upscale
 
-    face = (load_image(FACES / "hq" / "celebahq" / "ref_male_012712.jpg") * 255).round().byte()
+    face = (load_image(shared_file("data/faces/hq/celebahq/ref_male_012712.jpg")) * 255).round().byte()
     pixels = face.permute(1, 2, 0).numpy()
     copies = [downscale_upscale(pixels, factor, "bicubic") for factor in (1.0, 0.3, 0.08)]
     scores = effres.score_batch([torch.from_numpy(c).permute(2, 0, 1).float() / 255 for c in copies])
@@ -79,6 +79,7 @@ def test_an_image_without_a_face_fails_with_a_reason(effres):
 
 
 @requires_shared
+@needs_shared("data/faces")
 def test_the_headline_command_runs_offline_on_a_gfiqa_layout_folder(tmp_path):
     root = tmp_path / "gfiqa"
     assert testset.main(["--faces", str(FACES), "--out", str(root), "--gfiqa", "--limit", "2", "--versions", "3",

@@ -17,13 +17,13 @@ import pytest
 from dataset_fixtures import files_of
 from iqabench_effres import testset
 from PIL import Image
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared, shared_file
 
 from iqabench.dataset import open_dataset
 from iqabench.degrade import RESAMPLE_METHODS, downscale_upscale
 from iqabench.plugins import load_registry
 
-pytestmark = requires_shared
+pytestmark = [requires_shared, needs_shared("data/faces")]
 
 FACES = SHARED / "data" / "faces"
 SIZE = 256
@@ -54,6 +54,9 @@ def registry():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The plain set twice (two folders), and each variant once."""
+    for face in testset.split_faces()[:2]:
+        shared_file(f"data/faces/{face}")
+    shared_file(f"data/faces/{testset.PAIRS_FOLDER}")
     base = tmp_path_factory.mktemp("testsets")
     return {
         "plain": build(base / "plain"),
@@ -100,7 +103,7 @@ def test_images_are_the_recipe(built):
     label, with the method README.txt names."""
     root, face = built["plain"], testset.split_faces()[0]
     person = testset.person_name(face)
-    with Image.open(FACES / face) as original:
+    with Image.open(shared_file(f"data/faces/{face}")) as original:
         clean = np.asarray(original.convert("RGB").resize((SIZE, SIZE), Image.Resampling.LANCZOS))
     assert np.array_equal(np.asarray(Image.open(root / person / "00.png")), clean)
     labels, how = labels_of(root / "labels.csv"), how_of(root)
@@ -204,6 +207,7 @@ def test_module_runs_as_a_command(tmp_path):
 @pytest.mark.slow
 @pytest.mark.pyiqa
 @pytest.mark.skipif(importlib.util.find_spec("pyiqa") is None, reason="pyiqa is not installed (iqabench[pyiqa])")
+@needs_shared("weights/pyiqa/niqe_modelparameters.mat")
 def test_niqe_on_a_built_set_shows_grouped_statistics(tmp_path):
     root = build(tmp_path / "faces", "--versions", "3")
     environment = dict(os.environ, COLUMNS="250", IQABENCH_OFFLINE="1", IQABENCH_WEIGHTS_DIR=str(SHARED / "weights"))

@@ -17,7 +17,7 @@ from iqabench_gada import checkpoint
 from iqabench_gada.command import SPLITS
 from iqabench_gada.data import read_split
 from iqabench_gada.metric import Gada, GadaDirect
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared, shared_file
 
 from iqabench.degrade import gaussian_blur
 from iqabench.errors import WeightsError
@@ -97,7 +97,7 @@ def test_scores_are_deterministic_and_need_a_crop(gada):
 @requires_shared
 def test_real_images_score_and_heavy_blur_scores_lower(gada):
     names = read_split(SPLITS / "livec.json")["test"][:6]
-    images = [load_image(CLIVE / name) for name in names]
+    images = [load_image(shared_file(f"data/clive/{name}")) for name in names]
     scores = gada.score_batch(images)
     assert all(np.isfinite(scores)) and len(set(scores)) == len(scores)
     blurred = [torch.from_numpy(gaussian_blur((image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8), 6.0))
@@ -107,6 +107,7 @@ def test_real_images_score_and_heavy_blur_scores_lower(gada):
 
 
 @requires_shared
+@needs_shared("data/clive")
 def test_the_headline_command_runs_offline_on_the_shared_clive_folder(tmp_path):
     environment = dict(os.environ, COLUMNS="200", IQABENCH_OFFLINE="1", IQABENCH_STORE=str(tmp_path / "s.sqlite"),
                        IQABENCH_DATA=str(tmp_path / "data"))

