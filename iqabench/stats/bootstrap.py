@@ -25,7 +25,8 @@ from ._jit import parallel_jit, prange
 from .correlation import _krcc_pra, _srcc
 from .grouped import group_codes
 from .inputs import finite_vector, paired
-from .logistic import MODELS, PARAMETERS, LogisticFit, fit_logistic, mapped_plcc_rmse
+from .logistic import MODELS, PARAMETERS, LogisticFit, fit_logistic
+from .logistic_curves import mapped_plcc_rmse
 from .pairs import drawn_in_order, lex_pair_counts, tau_b_and_pra
 from .pearson import weighted_pearson
 from .ranks import dense_ranks, lexical_order, sort_order, sorted_average_ranks
