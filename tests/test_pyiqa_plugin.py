@@ -18,7 +18,7 @@ from importlib.metadata import version
 
 import pytest
 import torch
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, requires_shared, shared_file
 
 from iqabench import Metric, hookimpl, weights
 from iqabench.errors import UsageError, WeightsError
@@ -34,7 +34,6 @@ from iqabench_pyiqa.fetch import Fetches, routed_fetches
 from iqabench_pyiqa.metric import PyiqaMetric
 
 PYIQA_MISSING = default_configs() is None
-CALIB = SHARED / "data" / "calib"
 CALIB_NAMES = ("I03", "I04", "I06", "I08", "I19")
 #: pyiqa's NIQE and BRISQUE with the official parameters on calib/dist_dir, from ../shared/README.md.
 README_SCORES = {
@@ -75,16 +74,20 @@ def fresh(registry, name: str) -> PyiqaMetric:
 
 
 def calib(folder: str = "dist_dir") -> list[torch.Tensor]:
-    return [load_image(CALIB / folder / f"{name}.bmp") for name in CALIB_NAMES]
+    return [load_image(shared_file(f"data/calib/{folder}/{name}.bmp")) for name in CALIB_NAMES]
 
 
 def official(metric: str) -> list[float]:
-    with open(CALIB / "results_official.csv", newline="") as handle:
+    with open(shared_file("data/calib/results_official.csv"), newline="") as handle:
         row = next(r for r in csv.reader(handle) if r[0] == metric)
     return [float(value) for value in row[1:]]
 
 
-def use_shared_weights(monkeypatch):
+def use_shared_weights(monkeypatch, name: str):
+    """The shared weights folder as IQABENCH_WEIGHTS_DIR; the test skips, naming the file, where a weight file
+    of the metric ``name`` is absent there."""
+    for file_name in NAMED[name].weight_files if name in NAMED else ():
+        shared_file(f"weights/pyiqa/{file_name}")
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(SHARED / "weights"))
 
 
@@ -257,7 +260,7 @@ def test_musiq_without_weights_offline_refuses_and_says_where(registry):
 @requires_shared
 @pytest.mark.parametrize("name", ["niqe", "brisque"])
 def test_declared_weight_files_are_what_pyiqa_fetches(registry, monkeypatch, name):
-    use_shared_weights(monkeypatch)
+    use_shared_weights(monkeypatch, name)
     metric = fresh(registry, name)
     assert metric.availability().ok
     metric.load(torch.device("cpu"))
@@ -450,7 +453,7 @@ def test_calibration_against_pyiqa_and_official_scores(registry, monkeypatch, na
     the bound is also absolute, 0.01 against pyiqa (float32 noise) and 0.1 against the official code,
     0.07 % of BRISQUE's 0-150 range.
     """
-    use_shared_weights(monkeypatch)
+    use_shared_weights(monkeypatch, name)
     metric = fresh(registry, name)
     metric.load(torch.device("cpu"))
     scores = metric.score_batch(calib())
@@ -461,7 +464,7 @@ def test_calibration_against_pyiqa_and_official_scores(registry, monkeypatch, na
 @needs_pyiqa
 @requires_shared
 def test_images_of_different_shapes_are_scored_apart(registry, monkeypatch):
-    use_shared_weights(monkeypatch)
+    use_shared_weights(monkeypatch, "niqe")
     metric = fresh(registry, "niqe")
     metric.load(torch.device("cpu"))
     images = calib()
@@ -475,7 +478,7 @@ def test_images_of_different_shapes_are_scored_apart(registry, monkeypatch):
 def test_brisque_scores_do_not_depend_on_the_batch(registry, monkeypatch):
     """float32 BRISQUE moves with the images stacked beside it, so it is scored one image at a time."""
     assert "brisque" in ONE_AT_A_TIME
-    use_shared_weights(monkeypatch)
+    use_shared_weights(monkeypatch, "brisque")
     metric = fresh(registry, "brisque")
     metric.load(torch.device("cpu"))
     images = calib()
@@ -498,11 +501,11 @@ def test_full_reference_metrics_need_one_reference_per_image(registry):
 @pytest.mark.filterwarnings("ignore:std:UserWarning")  # GMSD one pixel below its limit
 def test_min_size_is_pyiqas_real_limit(registry, monkeypatch, name):
     """At min_size pyiqa gives a finite score; one pixel less, it raises or returns NaN."""
-    use_shared_weights(monkeypatch)
+    use_shared_weights(monkeypatch, name)
     metric = fresh(registry, name if name in NAMED else f"pyiqa:{name}")
     assert metric.min_size == MIN_SIZES[name]
     metric.load(torch.device("cpu"))
-    image, ref = load_image(CALIB / "dist_dir" / "I04.bmp"), load_image(CALIB / "ref_dir" / "I04.bmp")
+    image, ref = (load_image(shared_file(f"data/calib/{folder}/I04.bmp")) for folder in ("dist_dir", "ref_dir"))
 
     def score(side: int) -> float:
         refs = [ref[:, :side, :side]] if metric.kind == "FR" else None

@@ -23,7 +23,7 @@ from iqabench.plugins import load_registry
 from iqabench.runner import RunOptions, run_metric
 from iqabench.store import ScoreStore
 
-from shared_data import SHARED, requires_shared
+from shared_data import SHARED, needs_shared, requires_shared
 
 ray = pytest.importorskip("ray", reason="needs the optional extra ray: pip install -e \".[ray]\"")
 
@@ -34,6 +34,8 @@ pytestmark = pytest.mark.slow
 CPU = RunOptions(device="cpu")
 #: samples of the default dataset the shorter runs score (four tasks of NIQE's batch of 8).
 SHORT = 32
+#: the tests that score read NIQE's official parameters from the shared weights folder.
+needs_niqe = needs_shared("weights/pyiqa/niqe_modelparameters.mat")
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +129,7 @@ def test_gpus_per_actor(device, asked, available, gpus):
 
 
 @requires_shared
+@needs_niqe
 def test_scores_equal_the_local_executors_bit_for_bit(executor, local_rows, tmp_path):
     summary = score_default(tmp_path / "s.sqlite", executor)
     assert (summary.scored, summary.stored, summary.failed) == (72, 0, 0)
@@ -151,6 +154,7 @@ class KillOnce:
 
 
 @requires_shared
+@needs_niqe
 def test_an_actor_killed_mid_run_is_restarted_and_every_sample_is_scored_once(executor, local_rows, tmp_path):
     registry = load_registry()
     # start the pool the run will use (the same metric and settings keep it), to know its processes
@@ -176,6 +180,7 @@ def _stored(store_path: Path) -> int:
 
 
 @requires_shared
+@needs_niqe
 def test_a_driver_killed_mid_run_resumes_from_the_store(executor, cluster, local_rows, tmp_path):
     executor.close()  # its actors hold the cluster's CPUs, which the other driver's actors need
     store = tmp_path / "s.sqlite"
@@ -207,6 +212,7 @@ def _texture(size: int, seed: int) -> np.ndarray:
 
 
 @requires_shared
+@needs_niqe
 def test_an_image_the_metric_or_the_decoder_refuses_is_that_images_failure_as_in_a_local_run(executor, tmp_path):
     folder = tmp_path / "img"
     folder.mkdir()
@@ -229,6 +235,7 @@ def test_an_image_the_metric_or_the_decoder_refuses_is_that_images_failure_as_in
 
 
 @requires_shared
+@needs_niqe
 def test_shipped_bytes_give_the_same_scores_as_paths(executor, local_rows, tmp_path, monkeypatch):
     monkeypatch.setattr(ray_executor.transport, "choose", lambda *args: True)  # as if no actor saw the files
     summary = score_default(tmp_path / "s.sqlite", executor, limit=8)
@@ -237,6 +244,7 @@ def test_shipped_bytes_give_the_same_scores_as_paths(executor, local_rows, tmp_p
 
 
 @requires_shared
+@needs_niqe
 def test_an_actor_whose_metric_differs_from_the_drivers_refuses_to_score(executor, tmp_path):
     from iqabench.errors import IqabenchError
 

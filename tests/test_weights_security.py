@@ -342,13 +342,14 @@ def test_the_shared_official_files_match_the_pins():
     from iqabench_pyiqa.catalog import PINNED_SHA256
 
     for name in (NIQE, BRISQUE):
-        verified = pins.verify(SHARED_WEIGHTS / "pyiqa" / name, pinned=PINNED_SHA256[name])
+        verified = pins.verify(shared_file(f"weights/pyiqa/{name}"), pinned=PINNED_SHA256[name])
         assert (verified.basis, verified.sha256) == ("pinned", SHARED_SHA256[name])
 
 
 @requires_shared
 @pytest.mark.parametrize("name", ["niqe", "brisque"])
 def test_niqe_and_brisque_load_the_shared_files(monkeypatch, name):
+    shared_file(f"weights/pyiqa/{NIQE if name == 'niqe' else BRISQUE}")
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(SHARED_WEIGHTS))
     metric = fresh(name)
     assert metric.availability().ok
@@ -428,6 +429,8 @@ def test_constant_and_flat_images_fail_with_that_reason_under_niqe_and_brisque(t
     halves[64:] = 255
     Image.fromarray(halves).save(root / "flat.png")
     Image.open(shared_file("data/calib/dist_dir/I04.bmp")).convert("RGB").save(root / "photo.png")
+    for name in (NIQE, BRISQUE):
+        shared_file(f"weights/pyiqa/{name}")
     monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(SHARED_WEIGHTS))
     manager = PluginManager(discover=False)
     manager.register(pyiqa_plugin, "pyiqa")
