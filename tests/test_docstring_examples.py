@@ -40,6 +40,8 @@ MODULES = (
     "iqabench.stats.ranks",
     "iqabench.stats.logistic",
     "iqabench.stats.grouped",
+    "iqabench.stats.intervals",
+    "iqabench.stats.bootstrap_result",
     "iqabench.stats.bootstrap",
     "iqabench.stats.significance",
     "iqabench.stats.evaluate",
