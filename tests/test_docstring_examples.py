@@ -44,6 +44,7 @@ MODULES = (
     "iqabench.stats.bootstrap_result",
     "iqabench.stats.bootstrap",
     "iqabench.stats.significance",
+    "iqabench.stats.evaluation",
     "iqabench.stats.evaluate",
 )
 
