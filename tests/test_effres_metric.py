@@ -72,6 +72,16 @@ def test_sharper_copies_of_a_real_face_score_higher(effres):
     assert scores[0] > scores[1] > scores[2], scores
 
 
+@requires_shared
+def test_a_real_face_scores_the_median_of_its_patches_on_the_shipped_checkpoint(effres):
+    face = (load_image(shared_file("data/faces/hq/celebahq/ref_male_012712.jpg")) * 255).round().byte()
+    pixels = np.ascontiguousarray(face.permute(1, 2, 0).numpy()[::2, ::2])  # 512 px, as the ci faces
+    result = effres.face_score(pixels)
+    assert len(result.patch_scores) > 10
+    assert result.score == pytest.approx(float(np.clip(np.median(result.patch_scores), 0, 1)), abs=1e-7)
+    assert effres.score_batch([torch.from_numpy(pixels).permute(2, 0, 1).float() / 255])[0] == result.score
+
+
 def test_an_image_without_a_face_fails_with_a_reason(effres):
     noise = torch.from_numpy(np.random.default_rng(0).random((3, 256, 256), dtype=np.float32))
     with pytest.raises(Exception, match="half face"):

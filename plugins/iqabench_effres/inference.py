@@ -46,16 +46,18 @@ def patch_corners(mask: np.ndarray, size: int, patches: int = PATCHES) -> tuple[
                       f"enough. Crop the image to the face, or score it with effres-nomask.")
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def score_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size: int, device: torch.device,
                patches: int = PATCHES, batch: int = 32) -> FaceScore:
-    """Effective resolution of one RGB uint8 image with its bool foreground mask."""
+    """Effective resolution of one RGB uint8 image with its bool foreground mask: the median of the kept
+    patches' scores, clipped to [0, 1]. The patches go through the network in batches of ``batch``, in
+    channels-last memory order (the order the loaded model's weights are in; same numbers, faster on a CPU)."""
     corners, threshold = patch_corners(mask, size, patches)
     tensor = torch.tensor(image).permute(2, 0, 1).float()
     crops = torch.stack([tensor[:, y:y + size, x:x + size] for y, x in corners])
     scores = []
     for start in range(0, len(crops), batch):
-        chunk = crops[start:start + batch].to(device)
+        chunk = crops[start:start + batch].to(device, memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
             scores.append(model(chunk).float().cpu())
     patch_scores = torch.cat(scores).numpy()

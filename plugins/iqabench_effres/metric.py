@@ -74,6 +74,8 @@ class EffRes(Metric):
         return found if mask.ok else mask
 
     def load(self, device: "torch.device") -> None:
+        import torch
+
         from .masks import masker
         from .model import EffResNet
 
@@ -82,7 +84,7 @@ class EffRes(Metric):
         settings = payload["config"]["settings"]
         model = EffResNet(settings["backbone"])
         model.load_state_dict({name: value.float() for name, value in payload["model"].items()})
-        self._model = model.to(device).eval()
+        self._model = model.to(device, memory_format=torch.channels_last).eval()
         self._patch = int(settings["patch"])
         self._device = device
         self._masker = masker(self.mask_name)
