@@ -27,6 +27,7 @@ import skimage.data
 import torch
 from PIL import Image, ImageFilter
 
+from .hookspecs import hookimpl
 from .metric import Metric
 from .plugins import PluginManager, Registry
 
@@ -206,4 +207,42 @@ def _same(a: Sequence[float], b: Sequence[float]) -> bool:
     return all(math.isclose(x, y, rel_tol=REL_TOL, abs_tol=ABS_TOL) for x, y in zip(a, b))
 
 
-__all__ = ["check_metric", "install_entry_point", "sample_pictures", "SAMPLE_NAMES"]
+class _Brightness(Metric):
+    """The toy metric of :func:`example_setup`: the mean pixel value of an image."""
+
+    name = "brightness"
+
+    def score_batch(self, images, refs=None):
+        return [float(image.mean()) for image in images]
+
+
+class _ExamplePlugin:
+    @hookimpl
+    def register_metrics(self, register):
+        register(_Brightness())
+
+
+def example_setup(folder: str | Path) -> tuple[Registry, Path, Path]:
+    """What the examples of :mod:`iqabench.api` run on, written under ``folder``.
+
+    The installed plugins plus a toy metric ``brightness`` (the mean pixel value), registered in-process as
+    ``iqabench.api``'s module docstring shows; six flat grey 16x16 images in ``<folder>/photos`` whose label
+    grows with their brightness, in the layout of the built-in ``metainfo`` dataset; and the path of a score
+    store, ``<folder>/scores.sqlite``.
+
+    Returns
+    -------
+    tuple
+        ``(registry, root, store)``.
+    """
+    manager = PluginManager()
+    manager.register(_ExamplePlugin(), "example")
+    root, store = Path(folder) / "photos", Path(folder) / "scores.sqlite"
+    root.mkdir()
+    for i in range(6):
+        Image.new("L", (16, 16), 40 * i).save(root / f"{i}.png")
+    (root / "meta_info.csv").write_text("name,mos\n" + "".join(f"{i}.png,{i + 1}\n" for i in range(6)))
+    return manager.registry, root, store
+
+
+__all__ = ["check_metric", "example_setup", "install_entry_point", "sample_pictures", "SAMPLE_NAMES"]

@@ -20,6 +20,7 @@ import pytest
 #: contracts a plugin implements (metrics, datasets, hooks).
 MODULES = (
     "iqabench",
+    "iqabench.api",
     "iqabench.api.running",
     "iqabench.api.scoring",
     "iqabench.api.reading",

@@ -53,27 +53,10 @@ def stats(dataset: str, metrics: Sequence[str] = (), *, store: Path | None = Non
     Examples
     --------
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> from PIL import Image
-    >>> from iqabench import Metric, api, hookimpl
-    >>> from iqabench.plugins import PluginManager
-    >>> class Brightness(Metric):
-    ...     name = "brightness"
-    ...     def score_batch(self, images, refs=None):
-    ...         return [float(image.mean()) for image in images]
-    >>> class MyPlugin:
-    ...     @hookimpl
-    ...     def register_metrics(self, register):
-    ...         register(Brightness())
-    >>> manager = PluginManager()  # the installed plugins (the built-in datasets among them), and this one
-    >>> manager.register(MyPlugin(), "my-plugin")
-    >>> registry = manager.registry
+    >>> from iqabench import api
+    >>> from iqabench.testing import example_setup
     >>> tmp = tempfile.TemporaryDirectory()
-    >>> root, store = Path(tmp.name) / "photos", Path(tmp.name) / "scores.sqlite"
-    >>> root.mkdir()
-    >>> for i in range(6):  # six flat grey images: the brighter, the better labelled
-    ...     Image.new("L", (16, 16), 40 * i).save(root / f"{i}.png")
-    >>> _ = (root / "meta_info.csv").write_text("name,mos\\n" + "".join(f"{i}.png,{i + 1}\\n" for i in range(6)))
+    >>> registry, root, store = example_setup(tmp.name)  # a toy metric "brightness", six labelled images
     >>> result = api.run(["brightness"], "metainfo", root=root, store=store, registry=registry, resamples=100)
     >>> results = api.stats("metainfo", store=store, registry=registry, resamples=100)
     >>> [m.name for m in results.metrics], len(results.labels)
@@ -129,27 +112,10 @@ def export(out: IO[str], *, store: Path | None = None, metric: str | None = None
     Examples
     --------
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> from PIL import Image
-    >>> from iqabench import Metric, api, hookimpl
-    >>> from iqabench.plugins import PluginManager
-    >>> class Brightness(Metric):
-    ...     name = "brightness"
-    ...     def score_batch(self, images, refs=None):
-    ...         return [float(image.mean()) for image in images]
-    >>> class MyPlugin:
-    ...     @hookimpl
-    ...     def register_metrics(self, register):
-    ...         register(Brightness())
-    >>> manager = PluginManager()  # the installed plugins (the built-in datasets among them), and this one
-    >>> manager.register(MyPlugin(), "my-plugin")
-    >>> registry = manager.registry
+    >>> from iqabench import api
+    >>> from iqabench.testing import example_setup
     >>> tmp = tempfile.TemporaryDirectory()
-    >>> root, store = Path(tmp.name) / "photos", Path(tmp.name) / "scores.sqlite"
-    >>> root.mkdir()
-    >>> for i in range(6):  # six flat grey images: the brighter, the better labelled
-    ...     Image.new("L", (16, 16), 40 * i).save(root / f"{i}.png")
-    >>> _ = (root / "meta_info.csv").write_text("name,mos\\n" + "".join(f"{i}.png,{i + 1}\\n" for i in range(6)))
+    >>> registry, root, store = example_setup(tmp.name)  # a toy metric "brightness", six labelled images
     >>> result = api.run(["brightness"], "metainfo", root=root, store=store, registry=registry, resamples=100)
     >>> import csv, io
     >>> out = io.StringIO()

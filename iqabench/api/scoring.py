@@ -52,27 +52,10 @@ def resolve(registry: Registry, metric_names: Sequence[str], dataset_name: str, 
     Examples
     --------
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> from PIL import Image
-    >>> from iqabench import Metric, api, hookimpl
-    >>> from iqabench.plugins import PluginManager
-    >>> class Brightness(Metric):
-    ...     name = "brightness"
-    ...     def score_batch(self, images, refs=None):
-    ...         return [float(image.mean()) for image in images]
-    >>> class MyPlugin:
-    ...     @hookimpl
-    ...     def register_metrics(self, register):
-    ...         register(Brightness())
-    >>> manager = PluginManager()  # the installed plugins (the built-in datasets among them), and this one
-    >>> manager.register(MyPlugin(), "my-plugin")
-    >>> registry = manager.registry
+    >>> from iqabench import api
+    >>> from iqabench.testing import example_setup
     >>> tmp = tempfile.TemporaryDirectory()
-    >>> root, store = Path(tmp.name) / "photos", Path(tmp.name) / "scores.sqlite"
-    >>> root.mkdir()
-    >>> for i in range(6):  # six flat grey images: the brighter, the better labelled
-    ...     Image.new("L", (16, 16), 40 * i).save(root / f"{i}.png")
-    >>> _ = (root / "meta_info.csv").write_text("name,mos\\n" + "".join(f"{i}.png,{i + 1}\\n" for i in range(6)))
+    >>> registry, root, store = example_setup(tmp.name)  # a toy metric "brightness", six labelled images
     >>> metrics, dataset = api.resolve(registry, ["brightness"], "metainfo", root=root)
     >>> metrics, len(dataset.samples)
     ([<Metric brightness NR higher-is-better>], 6)
@@ -148,27 +131,10 @@ def score(store: ScoreStore, registry: Registry, metrics: Sequence[Metric], data
     Examples
     --------
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> from PIL import Image
-    >>> from iqabench import Metric, api, hookimpl
-    >>> from iqabench.plugins import PluginManager
-    >>> class Brightness(Metric):
-    ...     name = "brightness"
-    ...     def score_batch(self, images, refs=None):
-    ...         return [float(image.mean()) for image in images]
-    >>> class MyPlugin:
-    ...     @hookimpl
-    ...     def register_metrics(self, register):
-    ...         register(Brightness())
-    >>> manager = PluginManager()  # the installed plugins (the built-in datasets among them), and this one
-    >>> manager.register(MyPlugin(), "my-plugin")
-    >>> registry = manager.registry
+    >>> from iqabench import api
+    >>> from iqabench.testing import example_setup
     >>> tmp = tempfile.TemporaryDirectory()
-    >>> root, store = Path(tmp.name) / "photos", Path(tmp.name) / "scores.sqlite"
-    >>> root.mkdir()
-    >>> for i in range(6):  # six flat grey images: the brighter, the better labelled
-    ...     Image.new("L", (16, 16), 40 * i).save(root / f"{i}.png")
-    >>> _ = (root / "meta_info.csv").write_text("name,mos\\n" + "".join(f"{i}.png,{i + 1}\\n" for i in range(6)))
+    >>> registry, root, store = example_setup(tmp.name)  # a toy metric "brightness", six labelled images
     >>> from iqabench.runner import RunOptions
     >>> from iqabench.store import ScoreStore
     >>> metrics, dataset = api.resolve(registry, ["brightness"], "metainfo", root=root)
