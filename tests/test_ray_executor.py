@@ -32,8 +32,10 @@ from iqabench.executors import ray_executor  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CPU = RunOptions(device="cpu")
-#: samples of the default dataset the shorter runs score (four tasks of NIQE's batch of 8).
+#: samples of the default dataset the shorter runs score.
 SHORT = 32
+#: the batch size (so the task size) the driver-kill test asks for: a task's rows are committed together.
+TASK = 8
 #: the tests that score read NIQE's official parameters from the shared weights folder.
 needs_niqe = needs_shared("weights/pyiqa/niqe_modelparameters.mat")
 
@@ -187,16 +189,17 @@ def test_a_driver_killed_mid_run_resumes_from_the_store(executor, cluster, local
     log = open(tmp_path / "driver.log", "w")
     driver = subprocess.Popen(
         [sys.executable, "-m", "iqabench", "run", "-m", "niqe", "-d", "default", "--limit", str(SHORT),
-         "--device", "cpu", "--executor", "ray", "--address", cluster, "--store", str(store)],
+         "--device", "cpu", "--batch-size", str(TASK), "--executor", "ray", "--address", cluster,
+         "--store", str(store)],
         stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180
-    while _stored(store) < 8 and time.monotonic() < deadline and driver.poll() is None:
+    while _stored(store) < TASK and time.monotonic() < deadline and driver.poll() is None:
         time.sleep(0.05)
     assert driver.poll() is None, f"the driver ended before it could be killed:\n{(tmp_path / 'driver.log').read_text()}"
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     partial = _stored(store)
-    assert 0 < partial < SHORT and partial % 8 == 0, "a task's rows are committed together or not at all"
+    assert 0 < partial < SHORT and partial % TASK == 0, "a task's rows are committed together or not at all"
 
     summary = score_default(store, executor, limit=SHORT)
     assert (summary.scored, summary.stored, summary.failed) == (SHORT - partial, partial, 0)
