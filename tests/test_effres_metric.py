@@ -79,7 +79,16 @@ def test_a_real_face_scores_the_median_of_its_patches_on_the_shipped_checkpoint(
     result = effres.face_score(pixels)
     assert len(result.patch_scores) > 10
     assert result.score == pytest.approx(float(np.clip(np.median(result.patch_scores), 0, 1)), abs=1e-7)
-    assert effres.score_batch([torch.from_numpy(pixels).permute(2, 0, 1).float() / 255])[0] == result.score
+    calibrated = effres.score_batch([torch.from_numpy(pixels).permute(2, 0, 1).float() / 255])[0]
+    assert calibrated == effres.calibrated(result.score)
+
+
+def test_the_shipped_checkpoint_is_calibrated_and_its_calibration_is_applied(effres):
+    calibration = effres.calibration
+    assert calibration is not None and "sharp-val" in calibration.fitted_on
+    assert effres.calibrated(0.3) == calibration(0.3) != 0.3
+    raw = np.linspace(0, 1, 101)
+    assert np.all(np.diff([effres.calibrated(r) for r in raw]) > 0), "the calibration keeps every rank"
 
 
 def test_an_image_without_a_face_fails_with_a_reason(effres):

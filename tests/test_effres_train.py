@@ -3,6 +3,8 @@ on the awkward cases the module docstrings promise (no mask, smaller than a patc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -14,7 +16,7 @@ from iqabench_effres.inference import FALLBACK_FOREGROUND, MIN_FOREGROUND, NoFac
 from iqabench_effres.model import EffResNet
 from iqabench_effres.patches import foreground_fractions, foreground_table, inference_grid, inference_stride
 from iqabench_effres.samples import SampleMaker, SampleRecipe
-from iqabench_effres.train import TrainSettings, build_model, mape, train
+from iqabench_effres.train import TrainSettings, absolute_error, build_model, mape, train
 
 
 def textured(size: int = 256, seed: int = 0) -> np.ndarray:
@@ -69,6 +71,35 @@ def test_samples_have_targets_in_range_and_enough_foreground():
     targets = np.array(targets)
     assert targets.min() >= 1 / 16 - 1e-6 and targets.max() <= 1.0
     assert len(set(np.round(targets, 4))) > 5
+
+
+def test_recipe_overrides_replace_table_1s_values_and_give_more_sharp_targets():
+    recipe = SampleRecipe.for_patch(128, prescale_heights=(160, 512), downscale_probability=0.6)
+    assert (recipe.prescale_heights, recipe.downscale_probability, recipe.patch) == ((160, 512), 0.6, 128)
+    image = textured(256)
+    mask = np.ones(image.shape[:2], bool)
+    sharp = {}
+    for name, chosen in (("table 1", SampleRecipe.for_patch(128)), ("overridden", recipe)):
+        maker, rng = SampleMaker([image], [mask], chosen), np.random.default_rng(0)
+        labels = np.concatenate([maker.draw(rng)[1] for _ in range(300)])
+        sharp[name] = float(np.mean(labels == 1.0))
+    assert sharp["overridden"] > 3 * sharp["table 1"], sharp
+
+
+def test_the_losses_and_their_choice():
+    predicted, target = torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.25])
+    assert absolute_error(predicted, target).item() == pytest.approx(0.375)
+    assert mape(predicted, target).item() == pytest.approx((0.5 + 1.0) / 2)
+    assert TrainSettings(loss="l1").criterion() is absolute_error and TrainSettings().criterion() is mape
+    with pytest.raises(ValueError, match="unknown loss 'l2'; choose one of mape, l1"):
+        train(TrainSettings(loss="l2"), [], Path("unused.pt"))
+
+
+def test_the_command_line_recipe_options_become_recipe_overrides():
+    from iqabench_effres.command import recipe_overrides
+
+    assert recipe_overrides(None, None) == {}
+    assert recipe_overrides((512, 160), 0.6) == {"prescale_heights": [160, 512], "downscale_probability": 0.6}
 
 
 def _fixed_batch(faces, settings):

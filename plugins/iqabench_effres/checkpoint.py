@@ -2,9 +2,9 @@
 
 Beyond ``format`` (:mod:`iqabench_training.checkpoints`), a checkpoint holds ``config`` (model, recipe and
 training settings), ``model`` (the state dict), ``optimizer`` and ``progress`` (for resuming; absent in a shipped
-file), ``data`` (the training images: relative path and sha256) and ``history`` (the figures each epoch
-reached). :func:`ship` writes the compact copy that the package carries (float16 weights, no optimizer)
-and its manifest.
+file), ``data`` (the training images: relative path and sha256), ``history`` (the figures each epoch
+reached) and, once fitted, ``calibration`` (:mod:`.calibration`). :func:`ship` writes the compact copy that
+the package carries (float16 weights, no optimizer) and its manifest.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ save, load = KIND.save, KIND.load
 
 
 def ship(source: Path, target: Path, manifest: dict) -> dict:
-    """Write the compact copy of a trained checkpoint (float16 weights, config, data list, history) and a
-    manifest beside it holding its sha256 and ``manifest``'s fields (command, device, time, figures)."""
+    """Write the compact copy of a trained checkpoint (float16 weights, config, data list, history and
+    calibration) and a manifest beside it holding its sha256 and ``manifest``'s fields (command, device, time, figures)."""
     payload = load(source)
-    compact = {key: payload[key] for key in ("config", "data", "history") if key in payload}
+    compact = {key: payload[key] for key in ("config", "data", "history", "calibration")
+               if key in payload}
     compact["model"] = half_precision(payload["model"])
     return KIND.write_shipped(target, compact, manifest)
 

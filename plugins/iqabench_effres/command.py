@@ -45,13 +45,21 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
                    "pixels are sharp (CelebA-HQ's 1024-px faces are upsampled).")
 @click.option("--init", "init", type=click.Path(exists=True, dir_okay=False), default=None,
               help="An effres checkpoint whose weights training starts from (fine-tuning).")
+@click.option("--loss", type=click.Choice(["mape", "l1"]), default="mape", show_default=True,
+              help="MAPE (the paper's) or absolute error (l1), whose best answer is not pulled towards small targets.")
+@click.option("--prescale-heights", type=(click.IntRange(min=16), click.IntRange(min=16)), default=None,
+              help="Heights the prescale draws from [default: 256 2048, or 384 2048 with --patch 256]; heights "
+                   "below --source-height keep the face sharp (target 1).")
+@click.option("--downscale-probability", type=click.FloatRange(0, 1), default=None,
+              help="Share of draws resampled down and up [default: 0.9]; the rest keep their prescale target.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes drawing samples.")
 @click.option("--minutes", type=float, default=None, help="Stop (and save) after this many minutes.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
 @training_command
 def effres(data, validation, out, restart, backbone, patch, batch, accumulate, learning_rate, epochs, epoch_patches, attack,
-           pgd_step, mask, imagenet, source_height, init, seed, workers, minutes, device) -> None:
+           pgd_step, mask, imagenet, source_height, init, loss, prescale_heights, downscale_probability, seed, workers,
+           minutes, device) -> None:
     import torch
     from iqabench_training.progress import TrainingProgress
 
@@ -61,7 +69,8 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
                              learning_rate=learning_rate,
                              epochs=epochs, epoch_patches=epoch_patches, attack=attack, pgd_step=pgd_step,
                              mask=mask, seed=seed, workers=workers, imagenet=imagenet, source_height=source_height,
-                             init=str(Path(init).resolve()) if init else None)
+                             init=str(Path(init).resolve()) if init else None, loss=loss,
+                             recipe=recipe_overrides(prescale_heights, downscale_probability))
     with TrainingProgress("effres", shown) as progress:
         payload = train(settings, list(data), out, validation=list(validation), minutes=minutes,
                         restart=restart, device=torch.device(device) if device else None,
@@ -70,6 +79,17 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
     for figures in payload["history"]:
         click.echo("  " + epoch_line(figures))
     click.echo(f"checkpoint: {out}")
+
+
+def recipe_overrides(prescale_heights, downscale_probability) -> dict:
+    """The :class:`~.samples.SampleRecipe` values given on the command line (the others keep Table 1's)."""
+    overrides = {}
+    if prescale_heights is not None:
+        low, high = sorted(prescale_heights)
+        overrides["prescale_heights"] = [low, high]
+    if downscale_probability is not None:
+        overrides["downscale_probability"] = downscale_probability
+    return overrides
 
 
 def shown(state: dict, settings) -> Shown:
@@ -85,4 +105,4 @@ def epoch_line(figures: dict) -> str:
     return line + (" val SRCC {srcc:.4f} PRA {pra:.4f}".format(**figures) if "srcc" in figures else "")
 
 
-__all__ = ["effres", "epoch_line", "shown"]
+__all__ = ["effres", "epoch_line", "recipe_overrides", "shown"]

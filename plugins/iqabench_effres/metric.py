@@ -1,5 +1,6 @@
 """The ``effres`` metrics: a trained checkpoint (:mod:`.checkpoint`) scoring faces (:mod:`.inference`)
-with one of the face masks (:mod:`.masks`). The mask is part of the identity: scores made with
+with one of the face masks (:mod:`.masks`), through the checkpoint's calibration when it holds one
+(:mod:`.calibration`). The mask is part of the identity: scores made with
 different masks are stored apart."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from iqabench import weights
 from iqabench.metric import Availability, Metric
 
 from . import checkpoint
+from .calibration import Calibration
 from .patches import MIN_FOREGROUND, PATCHES
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class EffRes(Metric):
         self._masker = None
         self._patch = 128
         self._device = None
+        self._calibration = None
 
     @classmethod
     def checkpoint_path(cls) -> Path:
@@ -88,6 +91,7 @@ class EffRes(Metric):
         self._patch = int(settings["patch"])
         self._device = device
         self._masker = masker(self.mask_name)
+        self._calibration = Calibration.from_dict(payload["calibration"]) if "calibration" in payload else None
         self.weights = {name: value for name, value in (self.identity().weights or {}).items()}
 
     @property
@@ -95,15 +99,25 @@ class EffRes(Metric):
         """The patch size of the loaded checkpoint."""
         return self._patch
 
+    @property
+    def calibration(self) -> Calibration | None:
+        """The loaded checkpoint's calibration (None: scores are the network's own)."""
+        return self._calibration
+
+    def calibrated(self, raw: float) -> float:
+        """A raw face score through the checkpoint's calibration (unchanged without one)."""
+        return raw if self._calibration is None else self._calibration(raw)
+
     def face_score(self, pixels: np.ndarray):
-        """The full result for one RGB uint8 image (score, patches, their scores): :class:`.inference.FaceScore`."""
+        """The network's result for one RGB uint8 image (raw score, patches, their scores), before calibration:
+        :class:`.inference.FaceScore`."""
         from .inference import score_face
 
         return score_face(self._model, pixels, self._masker.mask(pixels), self._patch, self._device)
 
     def score_batch(self, images: Sequence["torch.Tensor"], refs=None) -> Sequence[float]:
-        return [self.face_score(np.ascontiguousarray(
-            (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy())).score for image in images]
+        return [self.calibrated(self.face_score(np.ascontiguousarray(
+            (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy())).score) for image in images]
 
 
 class EffResNoMask(EffRes):

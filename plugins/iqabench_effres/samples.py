@@ -65,9 +65,10 @@ class SampleRecipe:
 
     @classmethod
     def for_patch(cls, patch: int, **overrides) -> "SampleRecipe":
-        """Table 1's two columns: 256-pixel patches prescale to [384, 2048], 128-pixel ones to [256, 2048]."""
+        """Table 1's two columns: 256-pixel patches prescale to [384, 2048], 128-pixel ones to [256, 2048];
+        ``overrides`` replace any value."""
         heights = (384, 2048) if patch >= 256 else (256, 2048)
-        return cls(patch=patch, prescale_heights=heights, **overrides)
+        return cls(**{"patch": patch, "prescale_heights": heights, **overrides})
 
 
 def _pillow_resize(image: np.ndarray, height: int, width: int, resample) -> np.ndarray:

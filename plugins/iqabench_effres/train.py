@@ -1,4 +1,4 @@
-"""The training recipe (supplement §1 and Table 1): MAPE loss; Adam (1e-3, β 0.9/0.999, ε 1e-8) with a
+"""The training recipe (supplement §1 and Table 1): MAPE loss (or absolute error, ``loss="l1"``); Adam (1e-3, β 0.9/0.999, ε 1e-8) with a
 staircase decay of 0.9 per epoch; gradients accumulated to 512 patches; regular and adversarial steps
 alternating with equal weight (PGD by default, FGSM as the documented CPU option).
 
@@ -17,6 +17,11 @@ copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_
 and validation face is first downscaled to that height (when taller), where the label 1 holds better. The
 shipped checkpoint was trained at 512, then fine-tuned at 256 (docs/models/effres.md); a checkpoint trained
 at their 1024 pixels scored clean held-out faces 0.44 on average, compressing the top of the scale.
+``loss``: the paper's MAPE divides each error by its target, so under uncertainty its best answer is a
+median weighted by 1/target, pulled towards the small targets (down to 1/16): measured here, a checkpoint
+trained with it read sharp held-out faces about 0.5. ``"l1"`` (absolute error) has the plain median as its
+best answer, so the top of the scale is not pulled down. ``recipe`` overrides :class:`SampleRecipe` values
+(``prescale_heights``, ``downscale_probability``…), e.g. to draw more sharp (target 1) patches.
 ``init`` starts from another effres checkpoint's weights. Training (:mod:`iqabench_training.loop`) saves a
 checkpoint after every optimizer step that ends a ``save_minutes`` interval, after every epoch, when ``minutes``
 run out and when interrupted, and resumes from ``--out`` when it exists. An epoch whose validation SRCC is
@@ -41,6 +46,7 @@ from .samples import SampleMaker, SampleRecipe
 from .validation import validation_set, validate
 
 ATTACKS = ("pgd", "fgsm", "none")
+LOSSES = ("mape", "l1")
 #: settings of this machine, not of the recipe: not saved, free to change on resume.
 LOCAL = ("workers",)
 
@@ -66,6 +72,8 @@ class TrainSettings:
     source_height: int | None = None
     #: an effres checkpoint whose weights training starts from (same backbone).
     init: str | None = None
+    #: "mape" (Table 1) or "l1" (absolute error, unbiased towards small targets).
+    loss: str = "mape"
     recipe: dict = field(default_factory=dict)
 
     def resolved_pgd_step(self) -> float:
@@ -74,10 +82,19 @@ class TrainSettings:
     def sample_recipe(self) -> SampleRecipe:
         return SampleRecipe.for_patch(self.patch, **self.recipe)
 
+    def criterion(self):
+        """The loss function named by ``loss``."""
+        return {"mape": mape, "l1": absolute_error}[self.loss]
+
 
 def mape(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean absolute percentage error (Table 1, "Loss function"); targets are at least 1/16."""
     return ((predicted - target).abs() / target).mean()
+
+
+def absolute_error(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error: its minimiser is the median target, not biased towards small ones as MAPE's is."""
+    return (predicted - target).abs().mean()
 
 
 class PatchStream(torch.utils.data.IterableDataset):
@@ -116,7 +133,8 @@ def build_model(settings: TrainSettings) -> EffResNet:
 
 
 def _adversarial(model, images, targets, settings: TrainSettings) -> torch.Tensor:
-    loss = lambda batch: mape(model(batch), targets)  # noqa: E731
+    criterion = settings.criterion()
+    loss = lambda batch: criterion(model(batch), targets)  # noqa: E731
     if settings.attack == "pgd":
         return pgd_l2(loss, images, settings.resolved_pgd_step())
     return fgsm(loss, images)
@@ -153,7 +171,7 @@ class PatchEpochs(Recipe):
             images, targets = (tensor.to(self.device) for tensor in next(self.stream))
             if settings.attack != "none" and (state["patches"] // settings.batch + micro) % 2:
                 images = _adversarial(self.model, images, targets, settings)
-            loss = mape(self.model(images), targets)
+            loss = settings.criterion()(self.model(images), targets)
             (loss / micro_steps).backward()
             losses.append(loss.item())
         self.optimizer.step()
@@ -192,6 +210,8 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
     ``on_epoch(figures)`` after every epoch (its loss, and validation SRCC/PRA when there is validation)."""
     if settings.attack not in ATTACKS:
         raise ValueError(f"unknown attack {settings.attack!r}; choose one of {', '.join(ATTACKS)}")
+    if settings.loss not in LOSSES:
+        raise ValueError(f"unknown loss {settings.loss!r}; choose one of {', '.join(LOSSES)}")
     if settings.accumulate % settings.batch:
         raise ValueError(f"accumulate ({settings.accumulate}) must be a multiple of batch ({settings.batch})")
     device = training_device(device)
@@ -215,4 +235,4 @@ def train(settings: TrainSettings, data: list[Path], out: Path, *, validation: l
     return recipe.payload()
 
 
-__all__ = ["ATTACKS", "PatchEpochs", "TrainSettings", "mape", "train"]
+__all__ = ["ATTACKS", "LOSSES", "PatchEpochs", "TrainSettings", "absolute_error", "mape", "train"]
