@@ -16,7 +16,7 @@ from iqabench_effres.inference import FALLBACK_FOREGROUND, MIN_FOREGROUND, NoFac
 from iqabench_effres.model import EffResNet
 from iqabench_effres.patches import foreground_fractions, foreground_table, inference_grid, inference_stride
 from iqabench_effres.samples import SampleMaker, SampleRecipe
-from iqabench_effres.train import TrainSettings, absolute_error, build_model, mape, train
+from iqabench_effres.train import TrainSettings, absolute_error, build_model, log_absolute_error, mape, train
 
 
 def textured(size: int = 256, seed: int = 0) -> np.ndarray:
@@ -91,7 +91,13 @@ def test_the_losses_and_their_choice():
     assert absolute_error(predicted, target).item() == pytest.approx(0.375)
     assert mape(predicted, target).item() == pytest.approx((0.5 + 1.0) / 2)
     assert TrainSettings(loss="l1").criterion() is absolute_error and TrainSettings().criterion() is mape
-    with pytest.raises(ValueError, match="unknown loss 'l2'; choose one of mape, l1"):
+    assert log_absolute_error(predicted, target).item() == pytest.approx(
+        (np.log(2) + np.log(2)) / 2 + 0.375, rel=1e-6)
+    below = torch.tensor([-0.5], requires_grad=True)
+    log_absolute_error(below, torch.tensor([0.5])).backward()
+    assert below.grad.item() < 0, "a prediction below the floor is still pushed up"
+    assert TrainSettings(loss="log-l1").criterion() is log_absolute_error
+    with pytest.raises(ValueError, match="unknown loss 'l2'; choose one of mape, l1, log-l1"):
         train(TrainSettings(loss="l2"), [], Path("unused.pt"))
 
 

@@ -45,8 +45,9 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
                    "pixels are sharp (CelebA-HQ's 1024-px faces are upsampled).")
 @click.option("--init", "init", type=click.Path(exists=True, dir_okay=False), default=None,
               help="An effres checkpoint whose weights training starts from (fine-tuning).")
-@click.option("--loss", type=click.Choice(["mape", "l1"]), default="mape", show_default=True,
-              help="MAPE (the paper's) or absolute error (l1), whose best answer is not pulled towards small targets.")
+@click.option("--loss", type=click.Choice(["mape", "l1", "log-l1"]), default="mape", show_default=True,
+              help="MAPE (the paper's), absolute error (l1) or absolute error of the logarithm plus l1 (log-l1): "
+                   "the last two are not pulled towards small targets, as MAPE is.")
 @click.option("--prescale-heights", type=(click.IntRange(min=16), click.IntRange(min=16)), default=None,
               help="Heights the prescale draws from [default: 256 2048, or 384 2048 with --patch 256]; heights "
                    "below --source-height keep the face sharp (target 1).")
