@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import numpy as np
 import pytest
 import torch
@@ -106,6 +107,22 @@ def test_the_command_line_recipe_options_become_recipe_overrides():
 
     assert recipe_overrides(None, None) == {}
     assert recipe_overrides((512, 160), 0.6) == {"prescale_heights": [160, 512], "downscale_probability": 0.6}
+    assert recipe_overrides(None, None, ("nearest=3", "gaussian = 2")) == {
+        "method_weights": {"nearest": 3.0, "gaussian": 2.0}}
+    with pytest.raises(click.BadParameter, match="METHOD=WEIGHT"):
+        recipe_overrides(None, None, ("nearest",))
+
+
+def test_method_weights_make_a_method_likelier_and_unknown_ones_are_named():
+    from iqabench.degrade import RESAMPLE_METHODS
+
+    probabilities = SampleRecipe(method_weights={"nearest": 3.0}).method_probabilities()
+    assert probabilities[RESAMPLE_METHODS.index("nearest")] == pytest.approx(3 / (len(RESAMPLE_METHODS) + 2))
+    assert SampleRecipe().method_probabilities() == pytest.approx(np.full(len(RESAMPLE_METHODS), 1 / 8))
+    with pytest.raises(ValueError, match="unknown resampling method.*nearst"):
+        SampleRecipe(method_weights={"nearst": 3.0}).method_probabilities()
+    with pytest.raises(ValueError, match="not all 0"):
+        SampleRecipe(method_weights=dict.fromkeys(RESAMPLE_METHODS, 0.0)).method_probabilities()
 
 
 def _fixed_batch(faces, settings):

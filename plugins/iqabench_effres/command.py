@@ -53,14 +53,16 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
                    "below --source-height keep the face sharp (target 1).")
 @click.option("--downscale-probability", type=click.FloatRange(0, 1), default=None,
               help="Share of draws resampled down and up [default: 0.9]; the rest keep their prescale target.")
+@click.option("--method-weight", "method_weights", multiple=True, metavar="METHOD=WEIGHT",
+              help="Make a TensorFlow resampling method likelier (nearest=3); the others weigh 1. Repeatable.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes drawing samples.")
 @click.option("--minutes", type=float, default=None, help="Stop (and save) after this many minutes.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
 @training_command
 def effres(data, validation, out, restart, backbone, patch, batch, accumulate, learning_rate, epochs, epoch_patches, attack,
-           pgd_step, mask, imagenet, source_height, init, loss, prescale_heights, downscale_probability, seed, workers,
-           minutes, device) -> None:
+           pgd_step, mask, imagenet, source_height, init, loss, prescale_heights, downscale_probability, method_weights,
+           seed, workers, minutes, device) -> None:
     import torch
     from iqabench_training.progress import TrainingProgress
 
@@ -71,7 +73,8 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
                              epochs=epochs, epoch_patches=epoch_patches, attack=attack, pgd_step=pgd_step,
                              mask=mask, seed=seed, workers=workers, imagenet=imagenet, source_height=source_height,
                              init=str(Path(init).resolve()) if init else None, loss=loss,
-                             recipe=recipe_overrides(prescale_heights, downscale_probability))
+                             recipe=recipe_overrides(prescale_heights, downscale_probability,
+                                                     method_weights))
     with TrainingProgress("effres", shown) as progress:
         payload = train(settings, list(data), out, validation=list(validation), minutes=minutes,
                         restart=restart, device=torch.device(device) if device else None,
@@ -82,15 +85,25 @@ def effres(data, validation, out, restart, backbone, patch, batch, accumulate, l
     click.echo(f"checkpoint: {out}")
 
 
-def recipe_overrides(prescale_heights, downscale_probability) -> dict:
+def recipe_overrides(prescale_heights, downscale_probability, method_weights=()) -> dict:
     """The :class:`~.samples.SampleRecipe` values given on the command line (the others keep Table 1's)."""
     overrides = {}
+    if method_weights:
+        overrides["method_weights"] = dict(map(_method_weight, method_weights))
     if prescale_heights is not None:
         low, high = sorted(prescale_heights)
         overrides["prescale_heights"] = [low, high]
     if downscale_probability is not None:
         overrides["downscale_probability"] = downscale_probability
     return overrides
+
+
+def _method_weight(text: str) -> tuple[str, float]:
+    method, _, weight = text.partition("=")
+    try:
+        return method.strip(), float(weight)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not METHOD=WEIGHT (e.g. nearest=3)", param_hint="--method-weight") from None
 
 
 def shown(state: dict, settings) -> Shown:

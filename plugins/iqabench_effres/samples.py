@@ -11,7 +11,8 @@ From a clean face image and its foreground mask, one draw makes a few labelled p
    min(y, f): information lost at a coarser scale is not restored by a finer one. The paper says only
    that the target is "adjusted accordingly"; min is our reading. With probability
    ``foreign_resampler`` the round trip uses Pillow's filters instead, so that the network does not learn
-   one implementation's kernels (an addition for generalisation, not in the paper).
+   one implementation's kernels (an addition for generalisation, not in the paper). ``method_weights``
+   makes some TensorFlow methods likelier than others (uniform by default, as in the paper).
 3. **Nuisances** (an addition for generalisation, independent of the target): grey conversion, contrast
    and brightness changes, Gaussian noise and JPEG at quality 40–95, each with its own probability.
 4. **Patches** of 256 (or 128) pixels at stride 128 from a random offset; patches with less than 50%
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -62,6 +63,19 @@ class SampleRecipe:
     jpeg_probability: float = 0.5
     jpeg_quality: tuple[int, int] = (40, 95)
     grey_probability: float = 0.05
+    #: relative weights of :data:`RESAMPLE_METHODS` (a method not named weighs 1).
+    method_weights: dict = field(default_factory=dict)
+
+    def method_probabilities(self) -> np.ndarray:
+        """The probability of each of :data:`RESAMPLE_METHODS` in a TensorFlow round trip."""
+        unknown = sorted(set(self.method_weights) - set(RESAMPLE_METHODS))
+        if unknown:
+            raise ValueError(f"unknown resampling method(s) {', '.join(unknown)}; choose among "
+                             f"{', '.join(RESAMPLE_METHODS)}")
+        weights = np.array([float(self.method_weights.get(m, 1.0)) for m in RESAMPLE_METHODS])
+        if np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError(f"method weights must be at least 0 and not all 0, not {self.method_weights}")
+        return weights / weights.sum()
 
     @classmethod
     def for_patch(cls, patch: int, **overrides) -> "SampleRecipe":
@@ -108,6 +122,7 @@ class SampleMaker:
             raise ValueError("no training image has any face foreground: check the masks")
         self.images, self.masks = zip(*usable)
         self.recipe = recipe
+        self.probabilities = recipe.method_probabilities()
 
     def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         recipe = self.recipe
@@ -147,7 +162,8 @@ class SampleMaker:
 
     def _round_trip(self, image: np.ndarray, factor: float, rng: np.random.Generator) -> np.ndarray:
         if rng.random() >= self.recipe.foreign_resampler:
-            return downscale_upscale(image, factor, RESAMPLE_METHODS[int(rng.integers(len(RESAMPLE_METHODS)))])
+            method = RESAMPLE_METHODS[int(rng.choice(len(RESAMPLE_METHODS), p=self.probabilities))]
+            return downscale_upscale(image, factor, method)
         filters = list(PILLOW_FILTERS.values())
         down, up = (filters[int(rng.integers(len(filters)))] for _ in range(2))
         height, width = image.shape[:2]
