@@ -83,12 +83,27 @@ def test_a_real_face_scores_the_median_of_its_patches_on_the_shipped_checkpoint(
     assert calibrated == effres.calibrated(result.score)
 
 
-def test_the_shipped_checkpoint_is_calibrated_and_its_calibration_is_applied(effres):
-    calibration = effres.calibration
-    assert calibration is not None and "sharp-val" in calibration.fitted_on
-    assert effres.calibrated(0.3) == calibration(0.3) != 0.3
-    raw = np.linspace(0, 1, 101)
-    assert np.all(np.diff([effres.calibrated(r) for r in raw]) > 0), "the calibration keeps every rank"
+@requires_shared
+def test_a_checkpoint_with_a_calibration_scores_through_it_and_is_another_identity(tmp_path, monkeypatch):
+    from iqabench_effres.calibration import fit
+
+    shipped = checkpoint.load(checkpoint.SHIPPED)
+    assert "calibration" not in shipped, "the shipped checkpoint reads as trained (its page says why)"
+    uncalibrated = EffRes().identity().weights_hash
+    calibration = fit([0.2, 0.5, 0.8], [0.1, 0.6, 1.0], "three made-up knots")
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    checkpoint.save(weights / "effres.pt", {**shipped, "calibration": calibration.as_dict()})
+    monkeypatch.setenv("IQABENCH_WEIGHTS_DIR", str(weights))
+    metric = EffRes()
+    assert metric.identity().weights_hash != uncalibrated
+    metric.load(torch.device("cpu"))
+    assert metric.calibration == calibration
+    face = (load_image(shared_file("data/faces/hq/celebahq/ref_male_012712.jpg")) * 255).round().byte()
+    pixels = np.ascontiguousarray(face.permute(1, 2, 0).numpy()[::4, ::4])
+    raw = metric.face_score(pixels).score
+    calibrated = metric.score_batch([torch.from_numpy(pixels).permute(2, 0, 1).float() / 255])[0]
+    assert calibrated == calibration(raw) != raw
 
 
 def test_an_image_without_a_face_fails_with_a_reason(effres):
