@@ -12,8 +12,9 @@ from iqabench_training.command import training_command
 from iqabench_training.progress import Shown
 
 CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patch 128 --batch 16 --accumulate 16 "
-            "--learning-rate 1e-4 --attack fgsm --source-height 512 is the recipe of the shipped checkpoint (then "
-            "fine-tuned with --init at --source-height 256 and --learning-rate 5e-5).")
+            "--learning-rate 1e-4 --attack fgsm --source-height 512 began the shipped checkpoint, which was then "
+            "fine-tuned with --init on sharper faces at --source-height 256 with --loss l1 (its manifest lists every "
+            "command).")
 
 
 @click.command(name="effres", help=f"Train effres (Kansy et al.) on clean face images, self-supervised. {CPU_HINT}")
