@@ -1,5 +1,5 @@
-"""The training recipe (supplement §1 and Table 1): MAPE loss (or absolute error, ``loss="l1"``); Adam (1e-3, β 0.9/0.999, ε 1e-8) with a
-staircase decay of 0.9 per epoch; gradients accumulated to 512 patches; regular and adversarial steps
+"""The training recipe (supplement §1 and Table 1): MAPE loss (or another, ``loss``); Adam (1e-3, β 0.9/0.999,
+ε 1e-8) with a staircase decay of 0.9 per epoch; gradients accumulated to 512 patches; regular and adversarial steps
 alternating with equal weight (PGD by default, FGSM as the documented CPU option).
 
 Measured here: from scratch (no ImageNet weights can be downloaded) and with 16- or 64-patch steps,
@@ -15,14 +15,16 @@ faces, if any are given.
 degradation). CelebA-HQ's 1024-pixel faces are not: they were upsampled from smaller CelebA photographs, so a
 copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_height`` every training
 and validation face is first downscaled to that height (when taller), where the label 1 holds better. The
-shipped checkpoint was trained at 512, then fine-tuned at 256 (docs/models/effres.md); a checkpoint trained
-at their 1024 pixels scored clean held-out faces 0.44 on average, compressing the top of the scale.
+shipped checkpoint was trained at 512, then fine-tuned at 256, last on truly sharp faces with ``loss="l1"``
+(docs/models/effres.md); a checkpoint trained at their 1024 pixels scored clean held-out faces 0.44 on
+average, compressing the top of the scale.
 ``loss``: the paper's MAPE divides each error by its target, so under uncertainty its best answer is a
 median weighted by 1/target, pulled towards the small targets (down to 1/16): measured here, a checkpoint
 trained with it read sharp held-out faces about 0.5. ``"l1"`` (absolute error) has the plain median as its
 best answer, so the top of the scale is not pulled down, but weighs an error at 1/16 as one at 1;
-``"log-l1"`` weighs errors relatively, as MAPE does, and its best answer is still the median. ``recipe`` overrides :class:`SampleRecipe` values
-(``prescale_heights``, ``downscale_probability``…), e.g. to draw more sharp (target 1) patches.
+``"log-l1"`` weighs errors relatively, as MAPE does, and its best answer is still the median. ``recipe``
+overrides :class:`SampleRecipe` values (``prescale_heights``, ``downscale_probability``, ``method_weights``),
+e.g. to draw more sharp (target 1) patches.
 ``init`` starts from another effres checkpoint's weights. Training (:mod:`iqabench_training.loop`) saves a
 checkpoint after every optimizer step that ends a ``save_minutes`` interval, after every epoch, when ``minutes``
 run out and when interrupted, and resumes from ``--out`` when it exists. An epoch whose validation SRCC is
