@@ -24,20 +24,11 @@ from . import checkpoint
 from .calibration import Calibration, fit
 from .inference import NoFaceError, score_face
 from .masks import masker
-from .model import EffResNet
+from .model import network_of
 from .testset import SPLIT_FILE, BuildError, face_copies
 
 #: degraded copies per face and resampler (default).
 VERSIONS = 20
-
-
-def raw_model(payload: dict):
-    """The network of a checkpoint payload, in evaluation mode on the CPU."""
-    import torch
-
-    model = EffResNet(payload["config"]["settings"]["backbone"])
-    model.load_state_dict({name: value.float() for name, value in payload["model"].items()})
-    return model.to(memory_format=torch.channels_last).eval()
 
 
 def fitting_scores(payload: dict, faces: Path, subset: str, size: int, versions: int, seed: int,
@@ -45,12 +36,13 @@ def fitting_scores(payload: dict, faces: Path, subset: str, size: int, versions:
     """(raw scores, truths, versions without a face) over the clean faces and their resampled copies."""
     import torch
 
-    model, patch = raw_model(payload), int(payload["config"]["settings"]["patch"])
+    model = network_of(payload).to(memory_format=torch.channels_last).eval()
+    patch = int(payload["config"]["settings"]["patch"])
     face_masker = masker(mask)
     raw, truth, skipped = [], [], 0
     for resampler in ("tf", "pillow"):
-        for person, k, image, version in face_copies(faces, split_file, subset, None, size, versions, seed,
-                                                     resampler, nuisances=False):
+        for _, k, image, version in face_copies(faces, split_file, subset, None, size, versions, seed,
+                                                resampler, nuisances=False):
             if k == 0 and resampler == "pillow":
                 continue  # the clean face once
             try:

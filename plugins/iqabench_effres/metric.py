@@ -80,15 +80,11 @@ class EffRes(Metric):
         import torch
 
         from .masks import masker
-        from .model import EffResNet
+        from .model import network_of
 
-        path = self.checkpoint_path()
-        payload = checkpoint.KIND.load_pinned(path)
-        settings = payload["config"]["settings"]
-        model = EffResNet(settings["backbone"])
-        model.load_state_dict({name: value.float() for name, value in payload["model"].items()})
-        self._model = model.to(device, memory_format=torch.channels_last).eval()
-        self._patch = int(settings["patch"])
+        payload = checkpoint.KIND.load_pinned(self.checkpoint_path())
+        self._model = network_of(payload).to(device, memory_format=torch.channels_last).eval()
+        self._patch = int(payload["config"]["settings"]["patch"])
         self._device = device
         self._masker = masker(self.mask_name)
         self._calibration = Calibration.from_dict(payload["calibration"]) if "calibration" in payload else None

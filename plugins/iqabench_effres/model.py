@@ -53,4 +53,11 @@ class EffResNet(nn.Module):
         self.backbone.load_state_dict(state, strict=True)
 
 
-__all__ = ["BACKBONES", "EffResNet", "IMAGENET_URL"]
+def network_of(payload: dict) -> EffResNet:
+    """The network a checkpoint payload holds (:mod:`.checkpoint`), in float32 (shipped weights are float16)."""
+    model = EffResNet(payload["config"]["settings"]["backbone"])
+    model.load_state_dict({name: value.float() for name, value in payload["model"].items()})
+    return model
+
+
+__all__ = ["BACKBONES", "EffResNet", "IMAGENET_URL", "network_of"]
