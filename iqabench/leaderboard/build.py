@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import subsets
 from ..dataset import open_dataset
@@ -31,6 +31,8 @@ class DatasetBuild:
 
     entry: SuiteDataset
     results: DatasetResults
+    #: whether the dataset's images have reference images (a full-reference metric can run on it).
+    references: bool = False
 
 
 @dataclass
@@ -39,6 +41,8 @@ class SuiteResult:
     datasets: list[DatasetBuild]
     #: entry key (its id, else the dataset's name) -> why it was skipped (only with ``skip_unavailable``).
     skipped: dict[str, str]
+    #: metric name -> its kind, "NR" or "FR" (every metric the suite names).
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 def build_suite(suite: Suite, store: ScoreStore, registry: Registry, score: Score, *,
@@ -47,6 +51,7 @@ def build_suite(suite: Suite, store: ScoreStore, registry: Registry, score: Scor
     """Score (with ``score``, on ``executor``; default: this process) and compute every dataset of ``suite``;
     an absent dataset raises unless ``skip_unavailable``."""
     built, skipped = [], {}
+    kinds = {name: registry.metric(name).kind for entry in suite.datasets for name in entry.metrics}
     for entry in suite.datasets:
         spec = registry.dataset(entry.name)
         try:
@@ -69,8 +74,9 @@ def build_suite(suite: Suite, store: ScoreStore, registry: Registry, score: Scor
         labels_id, _ = score(store, registry, metrics, dataset, options, log=report, executor=executor)
         results = collect(store, registry, entry.name, list(entry.metrics), labels_id=labels_id,
                           resamples=RESAMPLES, seed=SEED)
-        built.append(DatasetBuild(entry, results))
-    return SuiteResult(suite, built, skipped)
+        references = any(s.ref_path is not None for s in dataset.samples + dataset.missing)
+        built.append(DatasetBuild(entry, results, references))
+    return SuiteResult(suite, built, skipped, kinds)
 
 
 def _label_option(entry: SuiteDataset, spec) -> dict | None:

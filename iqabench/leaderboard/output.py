@@ -1,6 +1,7 @@
 """The files of a suite under ``leaderboards/``, and the index pages that gather every suite.
 
-Layout: ``<suite>/<dataset>.csv`` and ``<suite>/<dataset>_pairs.csv``, ``<suite>/plots/*.png``, ``<suite>/suite.md`` and ``<suite>/suite.html``
+Layout: ``<suite>/<dataset>.csv`` and ``<suite>/<dataset>_pairs.csv``, ``<suite>/overview.csv`` (SRCC, metrics
+× datasets), ``<suite>/plots/*.png``, ``<suite>/suite.md`` and ``<suite>/suite.html``
 (the suite's sections), and ``README.md`` and ``index.html``, which concatenate the sections of all suites.
 """
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from ..tables import Table, dataset_table
 from .build import DatasetBuild, SuiteResult
-from .render_csv import write_csv
+from .overview import suite_overview
+from .render_csv import write_csv, write_overview_csv
 from .render_html import page_html, suite_html
 from .render_markdown import index_markdown, suite_markdown
 from .suites import load_suite, suite_path
@@ -39,8 +41,10 @@ def write_suite(result: SuiteResult, out: Path, date: str) -> None:
         plots["srcc"] = f"{name}/plots/srcc.png"
         intervals_plot([r for _, r in labelled], Path(out) / plots["srcc"], [key for key, _ in labelled])
     title, skipped = result.suite.title, result.skipped
-    (folder / SECTION_MD).write_text(suite_markdown(name, title, tables, plots, skipped))
-    (folder / SECTION_HTML).write_text(suite_html(name, title, tables, plots, skipped))
+    overview = suite_overview(result, tables)
+    write_overview_csv(overview, folder)
+    (folder / SECTION_MD).write_text(suite_markdown(name, title, tables, plots, skipped, overview))
+    (folder / SECTION_HTML).write_text(suite_html(name, title, tables, plots, skipped, overview))
 
 
 def entry_table(built: DatasetBuild, date: str) -> Table:

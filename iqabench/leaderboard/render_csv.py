@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from ..tables import Table
+from .overview import OVERVIEW_CSV, Overview
 
 
 def write_csv(table: Table, folder: Path) -> None:
@@ -13,6 +14,13 @@ def write_csv(table: Table, folder: Path) -> None:
     _write(folder / f"{table.dataset}.csv", table.header, table.rows)
     if table.pairs:
         _write(folder / f"{table.dataset}_pairs.csv", table.pairs_header, table.pairs)
+
+
+def write_overview_csv(overview: Overview, folder: Path) -> None:
+    """``overview.csv``: a row per metric, a column per dataset, each cell the SRCC cell (empty where the
+    metric was not scored; the HTML and markdown overviews say why)."""
+    rows = [[m, *(overview.cell(m, c.key).text for c in overview.columns)] for m in overview.metrics]
+    _write(folder / OVERVIEW_CSV, ["metric", *(c.key for c in overview.columns)], rows)
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:

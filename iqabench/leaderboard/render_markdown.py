@@ -1,17 +1,22 @@
-"""Markdown (through tabulate): a suite's section, and ``leaderboards/README.md`` that indexes the suites."""
+"""Markdown (through tabulate): a suite's section, its overview first, and ``leaderboards/README.md`` that
+gathers every suite's overview, then the sections."""
 
 from __future__ import annotations
+
+import re
+import string
 
 from tabulate import tabulate
 
 from ..tables import Table
+from .overview import BEST, EMPTY, OVERVIEW_END, OVERVIEW_START, Overview
 
 INDEX_TITLE = "# Leaderboards"
 INDEX_INTRO = """Generated from the per-image scores in the store by `iqabench leaderboard --suite NAME` (every suite:
 `make leaderboards`), which first scores what the store lacks; do not edit by hand. Each table also exists as
-CSV beside its plots, and [index.html](index.html) shows every suite with its plots.
-
-- **Suites** are [suites/](suites/)`<name>.toml`: `[[datasets]]` entries with `name`, `metrics`, and optionally
+CSV beside its plots, and [index.html](index.html) shows every suite with its plots, in tables that sort on a
+click."""
+INDEX_SUITES = """- **Suites** are [suites/](suites/)`<name>.toml`: `[[datasets]]` entries with `name`, `metrics`, and optionally
   `root_env` (an environment variable naming the dataset folder), `root` (used when that variable is unset;
   relative to the folder that holds `leaderboards/`), `allow_missing` and `limit`. Without either root, the
   dataset card's default root is used."""
@@ -23,9 +28,12 @@ INDEX_STATISTICS = """- **Statistics** are signed: a lower-is-better metric is n
   ITU-T P.1401 F-test for RMSE)."""
 
 
-def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, str], skipped: dict[str, str]) -> str:
-    """One suite: a table per dataset with its notes, plot and provenance. ``plots``: dataset -> image path."""
-    parts = [f"## Suite `{name}`: {title}", ""]
+
+def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, str], skipped: dict[str, str],
+                   overview: Overview) -> str:
+    """One suite: its overview, then a table per dataset with its notes, plot and provenance. ``plots``:
+    dataset -> image path."""
+    parts = [f"## Suite `{name}`: {title}", "", OVERVIEW_START, overview_markdown(overview), OVERVIEW_END, ""]
     parts += [f"Skipped: `{dataset}` ({why})." for dataset, why in skipped.items()]
     for table in tables:
         parts += [f"### `{table.dataset}`: {table.title}", "",
@@ -46,7 +54,36 @@ def suite_markdown(name: str, title: str, tables: list[Table], plots: dict[str, 
     return "\n".join(parts)
 
 
+def overview_markdown(overview: Overview) -> str:
+    """The overview as a table; an empty cell names its reason by a letter, explained below the table."""
+    letters = dict(zip(overview.reasons(), string.ascii_lowercase))
+    rows = []
+    for metric in overview.metrics:
+        row = [metric]
+        for column in overview.columns:
+            cell = overview.cell(metric, column.key)
+            if cell.why:
+                row.append(f"{EMPTY} ({letters[cell.why]})")
+            else:
+                row.append(f"**{BEST} {cell.text}**" if cell.best else cell.text)
+        rows.append(row)
+    header = ["metric", *(c.key for c in overview.columns)]
+    lines = [f"### Overview of suite `{overview.suite}`: signed SRCC per metric and dataset", "",
+             "Each cell: SRCC (positive: agrees with the subjective scores) with its 95% bootstrap interval, as in "
+             f"the dataset's table. **{BEST} bold**: the best on that dataset. {EMPTY} (letter): not scored there, "
+             "for the reason below.", "",
+             tabulate(rows, headers=header, tablefmt="github", disable_numparse=True), ""]
+    lines += [f"- ({letter}) {why}." for why, letter in letters.items()]
+    return "\n".join(lines).rstrip()
+
+
+_OVERVIEW = re.compile(re.escape(OVERVIEW_START) + r"\n(.*?)\n" + re.escape(OVERVIEW_END) + r"\n", re.S)
+
+
 def index_markdown(sections: list[str], abouts: list[str]) -> str:
-    """The index: its introduction, with each suite's ``about`` before the statistics, then the sections."""
-    intro = "\n".join([INDEX_INTRO, *(a.strip() for a in abouts if a.strip()), INDEX_STATISTICS])
-    return "\n\n".join([INDEX_TITLE, intro, *(s.strip() for s in sections)]) + "\n"
+    """The index: a line of introduction, every suite's overview, the rest of the introduction (with each
+    suite's ``about`` before the statistics), then the sections without their overviews."""
+    overviews = [found.group(1).strip() for found in map(_OVERVIEW.search, sections) if found]
+    intro = "\n".join([INDEX_SUITES, *(a.strip() for a in abouts if a.strip()), INDEX_STATISTICS])
+    rest = [_OVERVIEW.sub("", s).strip() for s in sections]
+    return "\n\n".join([INDEX_TITLE, INDEX_INTRO, *overviews, intro, *rest]) + "\n"
