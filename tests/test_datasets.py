@@ -15,7 +15,8 @@ from iqabench_datasets import plugin
 from iqabench.dataset import CARD_KINDS, Dataset, open_dataset
 from iqabench.errors import DatasetError
 
-NAMES = ["csiq", "default", "default-faces", "faces", "folder", "gfiqa", "kadid10k", "koniq10k", "live", "livec", "metainfo", "tid2013"]
+NAMES = ["csiq", "default", "default-faces", "faces", "folder", "gfiqa", "kadid10k", "koniq10k", "koniq10k++", "live", "livec",
+         "livemd", "metainfo", "pipal", "spaq", "tid2008", "tid2013"]
 
 
 def open_(datasets_registry, name: str, root: Path, **options) -> Dataset:
@@ -44,7 +45,7 @@ def test_card_is_complete(datasets_registry, name):
 
 
 def test_lower_is_better_only_for_dmos_datasets(datasets_registry):
-    assert sorted(n for n in NAMES if datasets_registry.dataset(n).card.lower_better) == ["csiq", "live"]
+    assert sorted(n for n in NAMES if datasets_registry.dataset(n).card.lower_better) == ["csiq", "live", "livemd"]
 
 
 def test_absent_root_says_how_to_get_the_dataset(datasets_registry, tmp_path):

@@ -25,6 +25,7 @@ READER_MODULES: dict[str, str] = {
     "live": "live",
     "livec": "livec",
     "metainfo": "metainfo",
+    "metainfo-release": "release_metainfo",
     "person-folders": "person_folders",
     "tid2013": "tid2013",
 }
