@@ -176,13 +176,14 @@ class LabelledSet:
 
     @classmethod
     def from_dataset(cls, name: str, root: Path, split_file: Path, part: str = "train",
-                     limit: int | None = None) -> "LabelledSet":
+                     limit: int | None = None, registry=None) -> "LabelledSet":
         """The images of registered dataset ``name`` at ``root`` that ``split_file``'s ``part`` lists (ids as
-        the dataset names its samples), labels mapped to [0, 1] by the card's MOS range."""
+        the dataset names its samples), labels mapped to [0, 1] by the card's MOS range. ``registry``: the
+        plugins' registry already loaded (default: loaded now)."""
         from iqabench.dataset import open_dataset
         from iqabench.plugins import load_registry
 
-        spec = load_registry().dataset(name)
+        spec = (registry or load_registry()).dataset(name)
         dataset = open_dataset(spec, Path(root))
         wanted = set(read_split(split_file)[part])
         samples = sorted((s for s in dataset.samples if s.id in wanted), key=lambda s: s.id)[:limit]

@@ -61,17 +61,19 @@ class Gada(Metric):
         return checkpoint.KIND.availability(self.checkpoint_path())
 
     def load(self, device: "torch.device") -> None:
+        self.load_payload(checkpoint.KIND.load_pinned(self.checkpoint_path()), device)
+        self.weights = dict(self.identity().weights or {})
+
+    def load_payload(self, payload: dict, device: "torch.device") -> None:
+        """Score with the trunk and evaluator of a checkpoint already read (cross-validation's fold checkpoints)."""
         from .model import Evaluator, inference_state
 
-        path = self.checkpoint_path()
-        payload = checkpoint.KIND.load_pinned(path)
         settings = payload["config"]["settings"]
         model = Evaluator(settings["width"])
         model.load_state_dict({name: value.float() for name, value in inference_state(payload["discriminator"]).items()})
         self._model = model.to(device).eval()
         self._crop = int(settings["crop"])
         self._device = device
-        self.weights = dict(self.identity().weights or {})
 
     @property
     def crop(self) -> int:
