@@ -208,3 +208,20 @@ def test_folding_batch_normalisation_into_the_convolutions_keeps_the_scores():
         fused = fused_for_inference(model)
         assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
         assert torch.allclose(fused(d, r), expected, atol=1e-5)
+
+
+def test_init_starts_a_new_run_from_another_checkpoints_weights(tiny, tmp_path):
+    settings = TrainSettings(variant="distorted", batch=16, epochs=1)
+    first = tmp_path / "first.pt"
+    train(settings, tiny, first, device=CPU, hash_images=False)
+    started = train(settings, tiny, tmp_path / "tuned.pt", device=CPU, minutes=0, hash_images=False, init=first)
+    # Stopped by time after one step: one SGD step away from the first run's weights, not from a fresh network.
+    first_weights = checkpoint.load(first)["model"]
+    fresh = MSFRNet("distorted").state_dict()
+    name = next(n for n, v in first_weights.items() if v.is_floating_point() and v.dim() == 4)
+    tuned = started["model"][name]
+    assert (tuned - first_weights[name]).abs().max() < (tuned - fresh[name]).abs().max()
+    assert started["data"]["init"]["checkpoint"] == "first.pt" and len(started["data"]["init"]["sha256"]) == 64
+    with pytest.raises(ValueError, match="variant"):
+        train(TrainSettings(variant="residual", batch=16, epochs=1), tiny, tmp_path / "other.pt", device=CPU,
+              hash_images=False, init=first)

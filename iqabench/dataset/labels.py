@@ -15,8 +15,8 @@ def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -
     """Reject duplicate ids, unlabelled samples, NaN or infinite labels and labels outside the card's
     range, naming the first offenders.
 
-    A dataset whose samples are all unlabelled and whose card names no label file (a folder of images)
-    passes.
+    A dataset whose samples are all unlabelled passes: a folder of images, or a label file whose MOS
+    column is empty in every row (metrics score it; no correlation is computed).
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ def validate_labels(card: DatasetCard, samples: Sequence[Sample], source: str) -
             f"{source}: {len(duplicates)} image(s) labelled more than once, first: {duplicates[:5]}. "
             "Each image must have exactly one label row; fix or deduplicate the label file."
         )
-    if all(s.mos is None for s in samples) and card.label_file is None:
+    if all(s.mos is None for s in samples):
         return
     unlabelled = [s.id for s in samples if s.mos is None]
     if unlabelled:

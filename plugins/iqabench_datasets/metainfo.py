@@ -11,6 +11,10 @@ written). Names are paths relative to the root, or to the folders in options ``i
 ``refs``. The group is the reference image for full-reference files. The card cannot know the file's
 scale or direction: it checks no range and assumes higher is better, so a DMOS file (CSIQ, LIVE)
 gives correlations of the opposite sign; their own cards read those files the right way round.
+
+A file whose MOS column is empty in every row is unlabelled: metrics score its images, and no
+correlation is computed (a synthetic set waiting for its label, for example). Empty MOS cells beside
+filled ones are an error.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
     refs = PurePosixPath(options.get("refs", options.get("images", "")))
     seen = UniqueNames()
     samples = []
-    for line, row in read_csv(labels, columns):
+    rows = list(read_csv(labels, columns))
+    mos_column = columns[2] if full_reference else columns[1]
+    unlabelled = bool(rows) and all(not row[mos_column].strip() for _, row in rows)
+    for line, row in rows:
         at = where(labels, line)
         name, mos_text = (row["dist_name"], row[columns[2]]) if full_reference else (row[columns[0]], row[columns[1]])
         if not name.strip() or (full_reference and not row[columns[0]].strip()):
@@ -43,7 +50,7 @@ def read(card: DatasetCard, root: Path, options: dict) -> ReadResult:
             id=relative,
             path=root / relative,
             ref_path=root / ref if ref else None,
-            mos=parse_mos(card, mos_text, at),
+            mos=None if unlabelled else parse_mos(card, mos_text, at),
             std=parse_number(row["std"], at, "std") if row.get("std") else None,
             group=row[columns[0]] if full_reference else None,
             split=row.get("split") or None,

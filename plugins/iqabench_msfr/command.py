@@ -21,6 +21,8 @@ from .model import TABLE_II, VARIANTS
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("msfr.pt"), show_default=True,
               help="Checkpoint to write; training resumes from it when it exists.")
 @click.option("--restart", is_flag=True, help="Start over even if --out exists.")
+@click.option("--init", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Start a new run from this checkpoint's weights (fine-tuning; the same --variant).")
 @click.option("--variant", type=click.Choice(VARIANTS), default="full", show_default=True,
               help="Table II: " + ", ".join(f"{key} = {value}" for key, value in TABLE_II.items()) + ".")
 @click.option("--epochs", type=int, default=100, show_default=True)
@@ -36,7 +38,7 @@ from .model import TABLE_II, VARIANTS
 @click.option("--threads", type=int, default=None, help="torch CPU threads [default: torch's choice].")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 … [default: cuda when present]")
 @training_command
-def msfr(data, out, restart, variant, epochs, batch, learning_rate, momentum, weight_decay, mos_range, seed,
+def msfr(data, out, restart, init, variant, epochs, batch, learning_rate, momentum, weight_decay, mos_range, seed,
          minutes, save_minutes, threads, device) -> None:
     import torch
     from iqabench_training.progress import TrainingProgress
@@ -49,7 +51,7 @@ def msfr(data, out, restart, variant, epochs, batch, learning_rate, momentum, we
                              weight_decay=weight_decay, epochs=epochs, mos_range=tuple(mos_range), seed=seed)
     with TrainingProgress(f"msfr {variant}", shown) as progress:
         payload = train(settings, data, out, minutes=minutes, save_minutes=save_minutes, restart=restart,
-                        device=torch.device(device) if device else None, progress=progress.update)
+                        device=torch.device(device) if device else None, progress=progress.update, init=init)
     for figures in payload["history"]:
         stopped = f" (stopped after batch {figures['batch']})" if figures.get("partial") else ""
         click.echo("epoch {epoch}{stopped}: loss {loss:.5f}, test SRCC {srcc} PLCC {plcc} (logistic {plcc_logistic}) "

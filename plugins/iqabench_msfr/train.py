@@ -21,6 +21,10 @@ A run (:mod:`iqabench_training.loop`) saves ``--out`` every ``save_minutes``, af
 ``minutes`` run out and when interrupted, and resumes from it: an epoch's patch order is a function of
 (seed, epoch), so a resumed run skips the batches done and continues the same sequence. The settings must
 match to resume (``epochs`` may change), and so must the label file's sha256.
+
+``init`` starts a new run from another checkpoint's weights (a shipped compact one too) instead of the
+initialisation of :class:`.model.MSFRNet`, with a fresh optimizer: fine-tuning on a new label. The data
+manifest records its file name and sha256.
 """
 
 from __future__ import annotations
@@ -149,7 +153,7 @@ class BatchEpochs(Recipe):
 
 def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | None = None,
           save_minutes: float = 5.0, device: torch.device | None = None, restart: bool = False,
-          progress=None, hash_images: bool = True) -> dict:
+          progress=None, hash_images: bool = True, init: Path | None = None) -> dict:
     """Train (or resume) and return the last checkpoint's payload. ``minutes`` stops cleanly, saving,
     once that much time has passed; ``progress(state, settings)`` is called after every step."""
     if settings.variant not in VARIANTS:
@@ -175,6 +179,10 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
                              f"now {data_manifest['labels']['sha256']}); pass --restart to start over")
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
+        if "init" in saved["data"]:
+            data_manifest["init"] = saved["data"]["init"]
+    elif init is not None:
+        data_manifest["init"] = start_from(model, init, settings.variant)
     else:
         model.start_output_at(float(training.targets.mean()))
     state, history = resumed_progress(saved, {"epoch": 0, "batch": 0, "steps": 0, "patches": 0, "seconds": 0.0,
@@ -185,4 +193,15 @@ def train(settings: TrainSettings, data: Path, out: Path, *, minutes: float | No
     return recipe.payload()
 
 
-__all__ = ["BatchEpochs", "TrainSettings", "assemble", "epoch_batches", "evaluate", "train"]
+def start_from(model: MSFRNet, init: Path, variant: str) -> dict:
+    """Load ``init``'s weights into ``model`` (same variant); its name and sha256."""
+    from iqabench.hashing import file_sha256
+
+    payload = checkpoint.load(init)
+    if payload["config"]["settings"]["variant"] != variant:
+        raise ValueError(f"{init} holds the {payload['config']['settings']['variant']!r} variant, not {variant!r}")
+    model.load_state_dict(checkpoint.model_state(payload["model"]))
+    return {"checkpoint": Path(init).name, "sha256": file_sha256(init)}
+
+
+__all__ = ["BatchEpochs", "TrainSettings", "assemble", "epoch_batches", "evaluate", "start_from", "train"]

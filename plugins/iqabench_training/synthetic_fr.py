@@ -37,7 +37,7 @@ from iqabench.degrade import LEVELS, RESAMPLE_METHODS, degrade, downscale_upscal
 
 from .fr_measures import GMSD_MAX, pseudo_quality
 
-SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 #: JPEG 2000 compression ratios of levels 1–4 (Pillow/OpenJPEG ``quality_mode="rates"``).
 JPEG2000_RATES = (24, 48, 96, 192)
 #: downscaling factors of levels 1–4 (resized back to the reference's size).
