@@ -52,6 +52,13 @@ def test_every_reference_gets_every_kind_at_every_level_and_the_split_is_by_name
         assert (fewer / row["dist_name"]).read_bytes() == (out / row["dist_name"]).read_bytes()
         assert row["split"] == splits[row["ref_name"].removeprefix("refs/").removesuffix(".png")]
 
+    # The held-out references alone: the test rows of the whole set, the same bytes.
+    held_out = tmp_path / "held-out"
+    kadid_like.build(held_out, [photos, small], size=64, test_share=0.5, only="test")
+    test_rows = rows(held_out / "meta_info.csv")
+    assert test_rows == [r for r in written if r["split"] == "test"] and test_rows
+    assert all((held_out / r["dist_name"]).read_bytes() == (out / r["dist_name"]).read_bytes() for r in test_rows)
+
 
 def test_the_harness_scores_the_unlabelled_set_without_correlations(tmp_path):
     photos = write_photos(tmp_path / "photos", ["astronaut", "coffee"])

@@ -13,7 +13,8 @@ pyiqa's meta-info layout (``--dataset metainfo --root DIR``)::
 
 A reference's split and its distortions' random draws depend only on its name and ``--seed``, never on
 the other references: a set built from fewer sources holds byte-identical images with the same split, so
-a small set (CI's) is a subset of the training set's, held-out references included.
+a small set (CI's) is a subset of the training set's, held-out references included. ``--only test`` writes
+the held-out references alone (what an evaluation needs).
 """
 
 from __future__ import annotations
@@ -68,12 +69,16 @@ def write_meta_info(path: Path, rows: list[dict]) -> None:
 
 
 def build(out: Path, sources: list[Path], *, with_skimage: bool = False, size: int = 192, seed: int = 0,
-          test_share: float = 0.15, workers: int = 1, progress=None) -> dict:
+          test_share: float = 0.15, only: str | None = None, workers: int = 1, progress=None) -> dict:
     """Write the set into ``out`` (see the module docstring); returns the manifest."""
     refs, skipped = references(sources, with_skimage, size)
     if len(refs) < 2:
         raise ValueError(f"need at least two references of {size}×{size} pixels or more; found {len(refs)}")
     splits = {ref.name: split_of(ref.name, seed, test_share) for ref in refs}
+    if only is not None:
+        refs = [ref for ref in refs if splits[ref.name] == only]
+        if not refs:
+            raise ValueError(f"no reference falls in the {only!r} split; give more references")
     (out / "refs").mkdir(parents=True, exist_ok=True)
     (out / "dist").mkdir(exist_ok=True)
     rows = []
@@ -88,7 +93,7 @@ def build(out: Path, sources: list[Path], *, with_skimage: bool = False, size: i
         write_meta_info(out / f"meta_info_{split}.csv", [r for r in rows if r["split"] == split])
     manifest = {
         "what": "KADID-10k-like synthetic full-reference set, unlabelled (label it with iqabench_training.teacher)",
-        "settings": {"size": size, "seed": seed, "test_share": test_share, "kinds": list(KINDS),
+        "settings": {"size": size, "seed": seed, "test_share": test_share, "only": only, "kinds": list(KINDS),
                      "levels": LEVEL_COUNT},
         "references": [{"name": r.name, "source": r.source, "sha256": r.sha256, "split": splits[r.name]}
                        for r in refs],
@@ -110,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--test-share", type=float, default=0.15,
                         help="Share of references held out, by a hash of their names (default 0.15).")
+    parser.add_argument("--only", choices=("train", "test"), default=None,
+                        help="Write the references of this split alone (default: both).")
     parser.add_argument("--workers", type=int, default=1, help="Processes writing references (default 1).")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.refs if not p.exists()]
@@ -118,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.refs and not args.skimage:
         parser.error("give references: --refs PATH (repeatable) and/or --skimage")
     manifest = build(args.out, args.refs, with_skimage=args.skimage, size=args.size, seed=args.seed,
-                     test_share=args.test_share, workers=args.workers,
+                     test_share=args.test_share, only=args.only, workers=args.workers,
                      progress=lambda done, total: print(f"{done}/{total} references", flush=True))
     test = sum(r["split"] == "test" for r in manifest["references"])
     print(f"{manifest['images']} distorted images of {len(manifest['references'])} references "
