@@ -6,7 +6,8 @@ carries a quality evaluator that is trained on real and generated images and the
 labelled ones. Modules: :mod:`.model` (generator, discriminator, the inference-only evaluator),
 :mod:`.data` (training sets and crops), :mod:`.train` (losses and the three phases), :mod:`.checkpoint`
 (files and manifests), :mod:`.command` (``iqabench train gada``), :mod:`.metric` (the ``gada`` and
-``gada-direct`` metrics) and :mod:`.plugin` (registration).
+``gada-direct`` metrics), :mod:`.crossval` (k-fold cross-validation against the direct baseline, NIQE and
+BRISQUE) and :mod:`.plugin` (registration).
 
 The shipped checkpoints (``checkpoints/*.pt``, each with a JSON manifest: sha256, exact command, data,
 device, time, figures) are a CPU recipe, not the paper's sizes: width 0.25 (16, 32, 32 and 256 maps),

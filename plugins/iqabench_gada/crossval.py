@@ -35,6 +35,9 @@ FOLDS_FILE = SPLITS / "livec-5fold.json"
 #: the harness metrics scored beside the trained models, and the statistics reported.
 BASELINES = ("niqe", "brisque")
 REPORTED = ("srcc", "plcc", "pra")
+WHAT = ("each image's prediction by the model fine-tuned without it (its fold held out); NIQE and BRISQUE need no "
+        "training and are negated as lower-is-better; PLCC after the VQEG logistic; 95% percentile intervals of "
+        "paired bootstrap resamples of the images; per-fold SRCC on each fold's held-out images, sd with ddof 1")
 
 
 def make_folds(ids: Sequence[str], k: int, seed: int) -> dict:
@@ -156,8 +159,8 @@ def report(predictions: dict[str, dict[str, float]], lower_better: dict[str, boo
             values.append(round(float(srcc(pred, truth)), 4))
         per_fold[n] = {"srcc": values, "mean": round(float(np.mean(values)), 4),
                        "sd": round(float(np.std(values, ddof=1)), 4)}
-    return {"images": len(labels), "resamples": resamples, "seed": seed, "metrics": metrics, "paired": paired,
-            "per_fold_srcc": per_fold}
+    return {"what": WHAT, "images": len(labels), "resamples": resamples, "seed": seed, "metrics": metrics,
+            "paired": paired, "per_fold_srcc": per_fold}
 
 
 def crossvalidate(root: Path, phase2: dict[str, Path], work: Path, folds_file: Path = FOLDS_FILE, k: int = 5,
@@ -207,6 +210,13 @@ def crossvalidate(root: Path, phase2: dict[str, Path], work: Path, folds_file: P
             "training": training, "predictions": rows}
 
 
+def dumps(result: dict) -> str:
+    """The result as JSON, one line per out-of-fold prediction."""
+    head = json.dumps({key: value for key, value in result.items() if key != "predictions"}, indent=1)
+    rows = ",\n  ".join(json.dumps(row) for row in result.get("predictions", []))
+    return head[:-2] + f',\n "predictions": [\n  {rows}\n ]\n}}\n'
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m iqabench_gada.crossval", description=__doc__.split("\n\n")[0])
     p.add_argument("--root", type=Path, required=True, help="LIVE Challenge folder (the images present are used)")
@@ -231,12 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    threads = torch.get_num_threads()  # of the training; the harness picks its own to score NIQE and BRISQUE
     started = time.monotonic()
     result = crossvalidate(args.root, {"gada": args.gada, "gada-direct": args.direct}, args.work, args.folds,
                            args.k, args.seed, args.steps3, torch.device(args.device), args.resamples, args.store,
                            log=lambda line: print(line, file=sys.stderr, flush=True))
-    result["wall_minutes_this_run"] = round((time.monotonic() - started) / 60, 1)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    result.update(wall_minutes_this_run=round((time.monotonic() - started) / 60, 1), torch=torch.__version__,
+                  training_threads=threads, device=args.device)
+    args.out.write_text(dumps(result))
     for name, m in result["metrics"].items():
         fold = result["per_fold_srcc"][name]
         print(f"{name:12s} " + "  ".join(f"{key} {m[key]['estimate']:.3f} [{m[key]['interval_95'][0]:.3f}, "
