@@ -145,12 +145,16 @@ def test_the_shipped_copy_is_compact_pinned_and_close(tmp_path):
     model = MSFRNet("full").eval()
     source, shipped = tmp_path / "full.pt", tmp_path / "ship" / "msfr.pt"
     checkpoint.save(source, {"config": {"settings": {"variant": "full"}}, "model": model.state_dict(),
-                             "optimizer": {}, "data": {}, "history": []})
+                             "optimizer": {}, "history": [],
+                             "data": {"root": str(tmp_path / "set"), "labels": {"path": str(tmp_path / "set" / "a.csv"),
+                                                                               "sha256": "0" * 64}}})
     manifest = checkpoint.ship(source, shipped, {"command": "test"})
     assert manifest["sha256"] == checkpoint.pinned_sha256(shipped)
     assert manifest["bytes"] < 25 * 2**20 < 2 * sum(v.numel() for v in model.state_dict().values())
     loaded = checkpoint.load(shipped, manifest["sha256"])
     assert "optimizer" not in loaded
+    # the data manifest names the training folder and label file, not where they were on the training machine
+    assert loaded["data"] == {"root": "set", "labels": {"path": "a.csv", "sha256": "0" * 64}}
     # the two large matrices (5952 x 2048, 2048 x 1024) as int8 rows, the rest in float16
     assert loaded["model"]["head.0.weight.int8"].dtype == loaded["model"]["head.2.weight.int8"].dtype == torch.int8
     assert loaded["model"]["head.4.weight"].dtype == loaded["model"]["distorted.layers.0.0.weight"].dtype == torch.float16

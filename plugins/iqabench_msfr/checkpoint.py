@@ -66,14 +66,25 @@ def build(payload: dict):
     return model.eval()
 
 
+def portable(data: dict) -> dict:
+    """A data manifest without the training machine's folders: its root and label file by name only."""
+    named = dict(data)
+    if "root" in data:
+        named["root"] = Path(data["root"]).name
+    if "path" in data.get("labels", {}):
+        named["labels"] = {**data["labels"], "path": Path(data["labels"]["path"]).name}
+    return named
+
+
 def ship(source: Path, target: Path, manifest: dict) -> dict:
     """Write the compact copy of a trained checkpoint (config, data manifest, history) and a manifest
     beside it holding its sha256 and ``manifest``'s fields (command, data, device, time, figures)."""
     payload = load(source)
-    compact = {key: payload[key] for key in ("config", "data", "history", "progress") if key in payload}
+    compact = {key: payload[key] for key in ("config", "history", "progress") if key in payload}
+    compact["data"] = portable(payload["data"])
     compact["model"] = compact_state(payload["model"])
     return KIND.write_shipped(target, compact, manifest)
 
 
 __all__ = ["FORMAT", "KIND", "SHIPPED", "build", "compact_state", "load", "manifest_path", "model_state", "pinned_sha256",
-           "save", "ship"]
+           "portable", "save", "ship"]

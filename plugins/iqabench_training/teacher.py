@@ -11,10 +11,12 @@ rank mean is used because the measures' scales differ and are not linear in qual
 crowd near 1, GMSD near 0). Its values depend on which rows were scored together: a label file and its
 teacher go together. A row that a measure failed on is left out and counted.
 
-The default teacher is FSIM, GMSD and VSI: on KADID-10k, the human-labelled set this one imitates, they
-are the three best measures that need no weights (Lin, Hosu & Saupe 2019, Table 3: SRCC VSI 0.879, FSIM
-0.851, GMSD 0.847; MS-SSIM 0.802, SSIM 0.718, VIF 0.679). :func:`agreement` gives the figures that
-compare candidate teachers on a scored set.
+The default teacher is FSIM and GMSD, chosen because (a) their pyiqa ports, run by this harness, give the
+official outputs on the five TID2013 pairs of the test data to within 2e-4 (pyiqa's VSI is up to 0.013 away
+and orders two of the five pairs the other way round; MS-SSIM is up to 0.005 away); (b) in published
+comparisons on human-labelled full-reference sets they are the strongest measures that need no weights, ahead
+of MS-SSIM, VIF and SSIM; (c) neither is SSIM or MS-SSIM, the measures a student trained on the label is
+compared with. :func:`agreement` gives the figures that compare the measures on a scored set (docs/models/msfr.md reports them).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import rankdata
 
-DEFAULT_MEASURES = ("pyiqa:fsim", "pyiqa:gmsd", "pyiqa:vsi")
+DEFAULT_MEASURES = ("pyiqa:fsim", "pyiqa:gmsd")
 STORE_NAME = "teacher-scores.sqlite"
 DATASET = "metainfo"
 
