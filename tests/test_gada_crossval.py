@@ -12,7 +12,8 @@ import pytest
 import torch
 from iqabench_gada import checkpoint
 from iqabench_gada.command import SPLITS
-from iqabench_gada.crossval import FOLDS_FILE, fold_split, folds_for, make_folds, report, score_images, train_fold
+from iqabench_gada.crossval import (FOLDS_FILE, dumps, fold_split, folds_for, make_folds, report, score_images,
+                                    train_fold)
 from iqabench_gada.data import read_split
 from iqabench_gada.metric import Gada
 from iqabench_gada.train import TrainSettings, train
@@ -87,6 +88,9 @@ def test_the_report_matches_an_independent_computation():
                                                    - result["metrics"]["poor"]["SRCC"]["estimate"], abs=1e-3)
     assert difference["interval_95"][0] > 0 and paired["SRCC"]["p_bootstrap"] < 0.05
     assert set(paired) >= {"SRCC", "PLCC", "PRA"} and 0 <= paired["SRCC"]["steiger_p"] <= 1
+    rows = [{"id": i, "mos": labels[i], "good": good[i]} for i in ids]
+    text = dumps({**result, "predictions": rows})
+    assert json.loads(text) == {**result, "predictions": rows} and text.count("\n") > len(rows)
 
 
 @pytest.fixture(scope="module")

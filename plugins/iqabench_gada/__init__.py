@@ -15,7 +15,9 @@ device, time, figures) are a CPU recipe, not the paper's sizes: width 0.25 (16, 
 baseline). Phases 1 and 2 used the synthetic full-reference set (:mod:`iqabench_training.synthetic_fr`, a
 pseudo-quality label), phase 3 the 320 'train' images of ``splits/livec.json``. On its 80 'test' images:
 gada SRCC 0.430 [0.231, 0.596], gada-direct 0.406 [0.198, 0.589], NIQE 0.403, BRISQUE 0.145; gada minus
-direct +0.025 [-0.067, 0.118], p = 0.61: no significant gain from the augmentation here. The files hold the
+direct +0.025 [-0.067, 0.118], p = 0.61: no significant gain from the augmentation here. Cross-validated over
+all 400 images (:mod:`.crossval`, 5 folds): gada 0.451, gada-direct 0.444, difference +0.007 [-0.025, 0.039],
+p = 0.64; neither a three times longer phase 2 nor full width makes gada beat its direct baseline. The files hold the
 whole generator and discriminator in float16 (0.56 and 0.33 MB); the metric loads the trunk and evaluator
 only (:class:`.model.Evaluator`); :func:`.checkpoint.ship` with ``inference_only=True`` keeps just those.
 """
