@@ -90,3 +90,13 @@ def test_level_order_accuracy_counts_pairs_ranked_as_their_levels():
     # One reference in order, the other with levels 2 and 3 swapped: 5 of 6 pairs right.
     assert teacher.level_order_accuracy(np.array([3.0, 2, 1, 3, 1, 2]), rows, False) == pytest.approx(5 / 6)
     assert teacher.level_order_accuracy(np.array([1.0, 1, 1, 1, 1, 1]), rows, False) == 0.5
+
+
+def test_agreement_compares_each_measure_with_the_teacher_of_the_others():
+    scored = scored_rows({"up": [3, 2, 1, 3, 2, 1], "down": [1, 2, 3, 1, 3, 2], "other": [1, 2, 3, 1, 2, 3]},
+                         {"up": False, "down": True, "other": False})
+    figures = teacher.agreement(scored, ("up", "down"))
+    assert figures["up"]["level_order_accuracy"] == 1.0 and figures["other"]["level_order_accuracy"] == 0.0
+    # "other" is not in the teacher: it is compared with the whole teacher, which it ranks backwards.
+    assert figures["other"]["srcc_with_teacher_of_others"] < -0.9
+    assert teacher.agreement(scored, ("up",))["up"]["srcc_with_teacher_of_others"] is None

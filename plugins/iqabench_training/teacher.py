@@ -120,10 +120,11 @@ def agreement(scored: Scored, measures: tuple[str, ...]) -> dict[str, dict[str, 
     for measure in scored.scores:
         values = scored.scores[measure][kept]
         others = tuple(m for m in measures if m != measure)
-        consensus = np.mean([rank_normalised(scored.scores[m][kept], scored.lower_better[m]) for m in others], axis=0)
         signed = -values if scored.lower_better[measure] else values
+        consensus = (np.mean([rank_normalised(scored.scores[m][kept], scored.lower_better[m]) for m in others], axis=0)
+                     if others else None)
         figures[measure] = {"level_order_accuracy": level_order_accuracy(values, rows, scored.lower_better[measure]),
-                            "srcc_with_teacher_of_others": float(srcc(signed, consensus))}
+                            "srcc_with_teacher_of_others": None if consensus is None else float(srcc(signed, consensus))}
     return figures
 
 
@@ -164,7 +165,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(scored.rows) - left_out} rows labelled in {out}; {left_out} left out (a measure failed on them)")
     print("measure                      level-order accuracy   SRCC with the teacher of the others")
     for measure, values in figures["agreement"].items():
-        print(f"{measure:<28} {values['level_order_accuracy']:>20.4f}   {values['srcc_with_teacher_of_others']:>10.4f}")
+        with_others = values["srcc_with_teacher_of_others"]
+        print(f"{measure:<28} {values['level_order_accuracy']:>20.4f}   "
+              + ("      —" if with_others is None else f"{with_others:>10.4f}"))
 
 
 if __name__ == "__main__":
