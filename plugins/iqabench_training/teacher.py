@@ -154,8 +154,10 @@ def main(argv: list[str] | None = None) -> None:
     labels = args.root / args.labels
     if not labels.is_file():
         parser.error(f"{labels} does not exist; build the set first (python -m iqabench_training.kadid_like)")
-    scored = score(args.root, labels, measures + tuple(m for m in args.compare if m not in measures),
-                   args.store or args.root / STORE_NAME)
+    store = args.store or args.root / STORE_NAME
+    everything = measures + tuple(m for m in args.compare if m not in measures)
+    print(f"scoring {labels} with {', '.join(everything)} into {store} (what it holds already is reused)", flush=True)
+    scored = score(args.root, labels, everything, store)
     part = labels.stem.removeprefix("meta_info")
     out = args.root / f"meta_info_teacher{part}.csv"
     left_out = write(scored, measures, out)
