@@ -19,7 +19,6 @@ the held-out references alone (what an evaluation needs).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
@@ -30,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from .distortions import KINDS, LEVEL_COUNT, distort
-from .synthetic_fr import Reference, references
+from .synthetic_fr import Reference, parse_references, reference_parser, references, report
 
 COLUMNS = ("ref_name", "dist_name", "mos", "split", "kind", "level", "parameter")
 
@@ -105,33 +104,17 @@ def build(out: Path, sources: list[Path], *, with_skimage: bool = False, size: i
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m iqabench_training.kadid_like",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="Folder to write (created).")
-    parser.add_argument("--refs", type=Path, action="append", default=[],
-                        help="A clean reference image, or a folder searched recursively (repeatable).")
-    parser.add_argument("--skimage", action="store_true", help="Also scikit-image's bundled photographs.")
-    parser.add_argument("--size", type=int, default=192, help="Side of the square references (default 192).")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = reference_parser("python -m iqabench_training.kadid_like", __doc__.split("\n\n")[0], 192)
     parser.add_argument("--test-share", type=float, default=0.15,
                         help="Share of references held out, by a hash of their names (default 0.15).")
     parser.add_argument("--only", choices=("train", "test"), default=None,
                         help="Write the references of this split alone (default: both).")
     parser.add_argument("--workers", type=int, default=1, help="Processes writing references (default 1).")
-    args = parser.parse_args(argv)
-    missing = [str(p) for p in args.refs if not p.exists()]
-    if missing:
-        parser.error(f"not found: {', '.join(missing)}")
-    if not args.refs and not args.skimage:
-        parser.error("give references: --refs PATH (repeatable) and/or --skimage")
+    args = parse_references(parser, argv)
     manifest = build(args.out, args.refs, with_skimage=args.skimage, size=args.size, seed=args.seed,
                      test_share=args.test_share, only=args.only, workers=args.workers,
                      progress=lambda done, total: print(f"{done}/{total} references", flush=True))
-    test = sum(r["split"] == "test" for r in manifest["references"])
-    print(f"{manifest['images']} distorted images of {len(manifest['references'])} references "
-          f"({len(manifest['references']) - test} train, {test} test) in {args.out}; "
-          f"{len(manifest['skipped_smaller_than_size'])} skipped as smaller than {args.size} px")
-
+    report(manifest, args.out, args.size)
 
 if __name__ == "__main__":
     main()

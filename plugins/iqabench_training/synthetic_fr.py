@@ -193,30 +193,45 @@ def build(out: Path, sources: list[Path], *, with_skimage: bool = False, size: i
     return manifest
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m iqabench_training.synthetic_fr",
-                                     description=__doc__.split("\n\n")[0])
+def reference_parser(prog: str, description: str, size: int) -> argparse.ArgumentParser:
+    """The options every synthetic-set builder takes: where to write, the references, their size, the seed."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--out", type=Path, required=True, help="Folder to write (created).")
     parser.add_argument("--refs", type=Path, action="append", default=[],
                         help="A clean reference image, or a folder searched recursively (repeatable).")
     parser.add_argument("--skimage", action="store_true", help="Also scikit-image's bundled photographs.")
-    parser.add_argument("--size", type=int, default=320, help="Side of the square references (default 320).")
+    parser.add_argument("--size", type=int, default=size, help=f"Side of the square references (default {size}).")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--test-share", type=float, default=0.2, help="Share of references held out (default 0.2).")
+    return parser
+
+
+def parse_references(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; a usage error when a ``--refs`` path is missing or no reference is given."""
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.refs if not p.exists()]
     if missing:
         parser.error(f"not found: {', '.join(missing)}")
     if not args.refs and not args.skimage:
         parser.error("give references: --refs PATH (repeatable) and/or --skimage")
+    return args
+
+
+def report(manifest: dict, out: Path, size: int) -> None:
+    """Print what a builder wrote: images, references per split, references skipped as too small."""
+    test = sum(r["split"] == "test" for r in manifest["references"])
+    print(f"{manifest['images']} distorted images of {len(manifest['references'])} references "
+          f"({len(manifest['references']) - test} train, {test} test) in {out}; "
+          f"{len(manifest['skipped_smaller_than_size'])} skipped as smaller than {size} px")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = reference_parser("python -m iqabench_training.synthetic_fr", __doc__.split("\n\n")[0], 320)
+    parser.add_argument("--test-share", type=float, default=0.2, help="Share of references held out (default 0.2).")
+    args = parse_references(parser, argv)
     manifest = build(args.out, args.refs, with_skimage=args.skimage, size=args.size, seed=args.seed,
                      test_share=args.test_share,
                      progress=lambda done, total: print(f"{done}/{total} references", flush=True))
-    train = sum(r["split"] == "train" for r in manifest["references"])
-    print(f"{manifest['images']} distorted images of {len(manifest['references'])} references ({train} train, "
-          f"{len(manifest['references']) - train} test) in {args.out}; {len(manifest['skipped_smaller_than_size'])} "
-          f"skipped as smaller than {args.size} px")
-
+    report(manifest, args.out, args.size)
 
 if __name__ == "__main__":
     main()
