@@ -270,12 +270,23 @@ def _jitter(image, sd, rng):
     return image[rows.astype(int), cols.astype(int)], f"displacement sd {sd:g} px"
 
 
+def _square(image, fraction):
+    """The side of a square patch: ``1 / fraction`` of the image's shorter side, at least 4 pixels."""
+    return max(4, min(image.shape[:2]) // fraction)
+
+
+def _corner(image, size, rng):
+    """A random top-left corner of a ``size`` square inside the image."""
+    height, width = image.shape[:2]
+    return int(rng.integers(height - size + 1)), int(rng.integers(width - size + 1))
+
+
 def _non_eccentricity_patch(image, count, rng):
     height, width = image.shape[:2]
-    size = max(4, min(height, width) // 16)
+    size = _square(image, 16)
     out = image.copy()
     for _ in range(count):
-        top, left = int(rng.integers(height - size + 1)), int(rng.integers(width - size + 1))
+        top, left = _corner(image, size, rng)
         dest_top = int(np.clip(top + rng.integers(-size, size + 1), 0, height - size))
         dest_left = int(np.clip(left + rng.integers(-size, size + 1), 0, width - size))
         out[dest_top:dest_top + size, dest_left:dest_left + size] = image[top:top + size, left:left + size]
@@ -295,11 +306,10 @@ def _quantization(image, levels, rng):
 
 
 def _color_block(image, count, rng):
-    height, width = image.shape[:2]
-    size = max(4, min(height, width) // 12)
+    size = _square(image, 12)
     out = image.copy()
     for _ in range(count):
-        top, left = int(rng.integers(height - size + 1)), int(rng.integers(width - size + 1))
+        top, left = _corner(image, size, rng)
         out[top:top + size, left:left + size] = rng.integers(0, 256, 3, dtype=np.uint8)
     return out, f"{count:g} blocks of {size} px"
 
