@@ -274,3 +274,15 @@ def test_defaults_never_run_more_threads_and_decoders_than_cores(cores):
     workers = default_workers(cores)
     assert workers + scoring_threads(workers, cores) <= cores
     assert workers == 0 if cores < 4 else workers >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="the system cannot pin a process to cores")
+def test_a_process_pinned_to_one_core_scores_with_one_thread():
+    """The defaults count the cores the process may use (taskset, a container's cpuset), not the machine's."""
+    code = (
+        "import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]});"
+        "from iqabench.runner import default_workers, scoring_threads;"
+        "w = default_workers(); print(w, scoring_threads(w))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "1"]

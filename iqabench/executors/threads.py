@@ -22,15 +22,23 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system reports one (``taskset``,
+    a container's cpuset), else every core."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def default_workers(cores: int | None = None) -> int:
     """Decoding worker processes: none below four cores (the main process decodes, and a worker would
     compete with the metric for the cores), else a quarter of them, at most 4."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or usable_cores()
     return 0 if cores < 4 else min(4, cores // 4)
 
 
 def scoring_threads(workers: int, cores: int | None = None) -> int:
     """torch's intra-op threads for scoring: the cores the decoding workers leave, at least one, so that
     threads plus decoding processes never exceed the cores."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or usable_cores()
     return max(1, cores - workers)
