@@ -59,10 +59,10 @@ def page(browser, tmp_path_factory):
     return browser
 
 
-def committed_srcc(suite: str, key: str) -> dict[str, str]:
-    """metric -> its committed SRCC cell in ``leaderboards/<suite>/<key>.csv``."""
+def committed_srcc(suite: str, key: str, statistic: str = "SRCC") -> dict[str, str]:
+    """metric -> its committed ``statistic`` cell in ``leaderboards/<suite>/<key>.csv``."""
     with open(REPO / "leaderboards" / suite / f"{key}.csv", newline="") as f:
-        return {row["metric"]: row["SRCC"] for row in csv.DictReader(f)}
+        return {row["metric"]: row[statistic] for row in csv.DictReader(f)}
 
 
 def table_rows(table) -> list[list[str]]:
@@ -78,10 +78,13 @@ def test_the_overview_is_the_first_table_and_holds_the_committed_numbers(page):
     header = page.execute_script("return Array.from(arguments[0].tHead.rows[0].cells, c => c.firstChild.textContent);",
                                  first)
     assert header[0] == "metric"
+    statistics = page.execute_script(
+        "return Array.from(arguments[0].tHead.rows[0].cells, c => c.dataset.statistic);", first)[1:]
+    assert set(statistics) <= {"SRCC", "SRCC/person"} and "SRCC" in statistics
     rows = {row[0]: row[1:] for row in table_rows(first)}
     assert len(rows) >= 2
-    for column, key in enumerate(header[1:]):
-        expected = committed_srcc(suite, key)
+    for column, (key, statistic) in enumerate(zip(header[1:], statistics)):
+        expected = committed_srcc(suite, key, statistic)
         shown = {metric: cells[column].lstrip("★").strip() for metric, cells in rows.items()}
         for metric, cell in shown.items():
             want = expected.get(metric, "n/a")

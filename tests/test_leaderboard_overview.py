@@ -55,12 +55,16 @@ def test_the_overview_csv_holds_each_tables_srcc_cell(built):
     out, _ = built
     overview = {row["metric"]: row for row in read(out / "two" / "overview.csv")}
     assert list(overview) == ["pyiqa:psnr", "pyiqa:ssim", "pyiqa:piqe"]
-    assert list(overview["pyiqa:psnr"]) == ["metric", "default", "default-faces"]
-    for key in ("default", "default-faces"):
-        table = {row["metric"]: row["SRCC"] for row in read(out / "two" / f"{key}.csv")}
-        assert {m: row[key] for m, row in overview.items() if row[key]} == table
-    assert overview["pyiqa:psnr"]["default-faces"] == ""  # FR on a dataset without references: not run
-    assert overview["pyiqa:piqe"]["default"] == ""  # not in the suite there
+    # default-faces is grouped by person: its column is the grouped SRCC, not the pooled one
+    assert list(overview["pyiqa:psnr"]) == ["metric", "default (SRCC)", "default-faces (SRCC/person)"]
+    for key, statistic in (("default", "SRCC"), ("default-faces", "SRCC/person")):
+        table = {row["metric"]: row[statistic] for row in read(out / "two" / f"{key}.csv")}
+        column = f"{key} ({statistic})"
+        assert {m: row[column] for m, row in overview.items() if row[column]} == table
+    pooled = {row["metric"]: row["SRCC"] for row in read(out / "two" / "default-faces.csv")}
+    assert overview["pyiqa:piqe"]["default-faces (SRCC/person)"] != pooled["pyiqa:piqe"]
+    assert overview["pyiqa:psnr"]["default-faces (SRCC/person)"] == ""  # FR on a dataset without references
+    assert overview["pyiqa:piqe"]["default (SRCC)"] == ""  # not in the suite there
 
 
 def test_html_marks_the_best_and_says_why_a_cell_is_empty(built):
@@ -100,12 +104,13 @@ def test_check_reports_a_changed_overview_cell(built, tmp_path, monkeypatch):
     assert leaderboard(tmp_path / "out", store, "--check").exit_code == 0
     path = tmp_path / "out" / "two" / "overview.csv"
     rows = read(path)
-    cell = rows[0]["default"]
-    rows[0]["default"] = cell.replace(cell.split()[0], f"{float(cell.split()[0]) - 0.01:.4f}", 1)
+    cell = rows[0]["default (SRCC)"]
+    rows[0]["default (SRCC)"] = cell.replace(cell.split()[0], f"{float(cell.split()[0]) - 0.01:.4f}", 1)
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     result = leaderboard(tmp_path / "out", store, "--check")
     assert result.exit_code == 1
-    assert f"two/overview.csv: {rows[0]['metric']} default: committed {rows[0]['default']}, computed {cell}" in result.output
+    assert (f"two/overview.csv: {rows[0]['metric']} default (SRCC): committed {rows[0]['default (SRCC)']}, computed {cell}"
+            in result.output)

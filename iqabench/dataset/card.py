@@ -38,6 +38,10 @@ class DatasetCard:
         The direction of the labels: True for DMOS (a lower score is a better image), as on metrics.
     expected_images : int or None
         How many images the complete dataset has.
+    ranked_within_groups : bool
+        True when the labels order images only within a group (a person's faces at several effective
+        resolutions, as Kansy et al. §4 evaluate): the grouped statistics (``SRCC/person``) are then the
+        dataset's headline, the one a leaderboard's overview shows.
     homepage, download, layout, licence, citation : str
         Where it comes from, how its root is laid out, and how to cite it; shown when it is not found.
     options : dict
@@ -62,6 +66,7 @@ class DatasetCard:
     #: the direction of the labels: true for DMOS (a lower score is a better image), as on metrics.
     lower_better: bool = False
     expected_images: int | None = None
+    ranked_within_groups: bool = False
     homepage: str = ""
     download: str = ""
     layout: str = ""

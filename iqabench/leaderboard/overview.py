@@ -1,7 +1,11 @@
 """A suite's overview: metrics as rows, datasets as columns, each cell the metric's signed SRCC with its
 interval exactly as the dataset's table prints it, the best of each column marked, and every empty cell
 with the reason it is empty (a full-reference metric on data without references, a metric the suite does
-not score there, a dataset skipped or without labels, a metric that scored nothing)."""
+not score there, a dataset skipped or without labels, a metric that scored nothing).
+
+A dataset whose labels rank images only within a group (its card's ``ranked_within_groups``: the faces of
+one person, as effres is judged in Kansy et al. §4) shows its grouped SRCC (``SRCC/person``): pooled over people, a metric is also ranked on how it
+compares one person's faces with another's, which is not what the labels mean."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from ..tables import Table
 from .build import SuiteResult
 
-#: the table column the overview shows.
+#: the table column the overview shows, unless the dataset has a grouped one (:func:`primary_statistic`).
 COLUMN = "SRCC"
 #: the mark of the best cell of a column (besides bold), so that it shows without colour.
 BEST = "★"
@@ -40,11 +44,18 @@ class Cell:
 
 @dataclass(frozen=True)
 class Column:
-    """A suite entry: its key (files and sections are named by it), title and images scored."""
+    """A suite entry: its key (files and sections are named by it), title, images scored and the statistic
+    its cells show."""
 
     key: str
     title: str
     images: int | None
+    statistic: str = COLUMN
+
+    @property
+    def label(self) -> str:
+        """The column's name in the overview's CSV: its key and statistic, e.g. ``faces (SRCC/person)``."""
+        return f"{self.key} ({self.statistic})"
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,13 @@ class Overview:
         return found
 
 
+def primary_statistic(table: Table | None, ranked_within_groups: bool) -> str:
+    """The grouped SRCC column of a dataset's table (``SRCC/person``) when its card says its labels rank
+    images only within a group and the table has one, else ``SRCC``."""
+    grouped = [h for h in (table.header if table is not None else []) if h.startswith(COLUMN + "/")]
+    return grouped[0] if grouped and ranked_within_groups else COLUMN
+
+
 def suite_overview(result: SuiteResult, tables: list[Table]) -> Overview:
     """The overview of ``result``, read from ``tables`` (one per dataset built, in order), so that each
     cell is the dataset table's own SRCC cell."""
@@ -78,32 +96,34 @@ def suite_overview(result: SuiteResult, tables: list[Table]) -> Overview:
         table, built = by_key.get(entry.key, (None, None))
         images = built.results.label_set.n_present if built is not None else None
         title = built.results.card.title if built is not None else entry.name
-        columns.append(Column(entry.key, title or entry.name, images))
+        within = built is not None and built.results.card.ranked_within_groups
+        column = Column(entry.key, title or entry.name, images, primary_statistic(table, within))
+        columns.append(column)
         for metric in metrics:
-            cells[(metric, entry.key)] = _cell(result, entry, metric, table, built)
+            cells[(metric, entry.key)] = _cell(result, entry, metric, table, built, column.statistic)
     _mark_best(cells, metrics, columns)
     return Overview(result.suite.name, metrics, columns, cells)
 
 
-def _cell(result: SuiteResult, entry, metric: str, table: Table | None, built) -> Cell:
+def _cell(result: SuiteResult, entry, metric: str, table: Table | None, built, statistic: str) -> Cell:
     if entry.key in result.skipped:
         return Cell(why=f"dataset skipped: {result.skipped[entry.key]}")
     if metric not in entry.metrics:
         if result.kinds.get(metric) == "FR" and not built.references:
             return Cell(why="full-reference metric; the dataset has no reference images")
         return Cell(why="not scored on this dataset in this suite")
-    if COLUMN not in table.header:
+    if statistic not in table.header:
         return Cell(why="the dataset has no labels, so no correlation")
     row = next(r for r in table.rows if r[0] == metric)
-    text = row[table.header.index(COLUMN)]
+    text = row[table.header.index(statistic)]
     if Cell(text).estimate is None:
         counts = dict(zip(table.header, row))
-        return Cell(why=f"no SRCC: {counts.get('scored', '0')} images scored, {counts.get('failed', '0')} failed")
+        return Cell(why=f"no {statistic}: {counts.get('scored', '0')} images scored, {counts.get('failed', '0')} failed")
     return Cell(text)
 
 
 def _mark_best(cells: dict, metrics: list[str], columns: list[Column]) -> None:
-    """Mark the highest signed SRCC of each column (every cell that equals it as printed)."""
+    """Mark the highest signed SRCC (grouped where the column is) of each column (every cell that equals it as printed)."""
     for column in columns:
         estimates = {m: cells[(m, column.key)].estimate for m in metrics}
         values = [v for v in estimates.values() if v is not None]

@@ -17,10 +17,11 @@ def write_csv(table: Table, folder: Path) -> None:
 
 
 def write_overview_csv(overview: Overview, folder: Path) -> None:
-    """``overview.csv``: a row per metric, a column per dataset, each cell the SRCC cell (empty where the
-    metric was not scored; the HTML and markdown overviews say why)."""
+    """``overview.csv``: a row per metric, a column per dataset named with its statistic (``livec (SRCC)``,
+    ``faces (SRCC/person)``), each cell that statistic's cell (empty where the metric was not scored; the
+    HTML and markdown overviews say why)."""
     rows = [[m, *(overview.cell(m, c.key).text for c in overview.columns)] for m in overview.metrics]
-    _write(folder / OVERVIEW_CSV, ["metric", *(c.key for c in overview.columns)], rows)
+    _write(folder / OVERVIEW_CSV, ["metric", *(c.label for c in overview.columns)], rows)
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -8,7 +8,7 @@ from html import escape
 
 from ..tables import Table
 from .html_table import SORT_SCRIPT, cell_html, html_table
-from .overview import BEST, EMPTY, OVERVIEW_END, OVERVIEW_START, Overview
+from .overview import BEST, COLUMN, EMPTY, OVERVIEW_END, OVERVIEW_START, Overview
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1260px; padding: 0 1em; color: #222; }
@@ -64,7 +64,8 @@ def overview_html(overview: Overview) -> str:
     """The overview as a sortable table: a cell's hover text says what it is or why it is empty."""
     name = escape(overview.suite)
     head = "<th>metric</th>" + "".join(
-        f'<th title="{escape(c.title)}">{escape(c.key)}'
+        f'<th title="{escape(c.title)}: {escape(c.statistic)}" data-statistic="{escape(c.statistic)}">{escape(c.key)}'
+        + (f"<small>{escape(c.statistic)}</small>" if c.statistic != COLUMN else "")
         + (f"<small>{c.images} images</small>" if c.images is not None else "") + "</th>" for c in overview.columns)
     rows = []
     for metric in overview.metrics:
@@ -75,14 +76,15 @@ def overview_html(overview: Overview) -> str:
             if cell.why:
                 cells.append(f'<td class="empty" title="{escape(where)}: {escape(cell.why)}">{EMPTY}</td>')
                 continue
-            title = f"{where}: signed SRCC {cell.text}" + (" (the best on this dataset)" if cell.best else "")
+            title = f"{where}: signed {column.statistic} {cell.text}" + (" (the best on this dataset)" if cell.best else "")
             cells.append(cell_html(cell.text, title, "best", f"{BEST} ") if cell.best else cell_html(cell.text, title))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<h3 id="overview-{name}">Overview of suite <code>{name}</code>: signed SRCC per metric and '
             "dataset</h3>\n"
             f'<p class="notes">Each cell: SRCC (positive: agrees with the subjective scores) and its 95% '
-            f"bootstrap interval below, as in the dataset's table. <strong>{BEST} bold</strong>: the best on that "
-            f"dataset. {EMPTY}: not scored there (hover for why). Click a header to sort.</p>\n"
+            "bootstrap interval below, as in the dataset's table; where a dataset's labels rank images only "
+            "within a group (faces of one person), the SRCC within each group, averaged, as its header says. "
+            f"<strong>{BEST} bold</strong>: the best on that dataset. {EMPTY}: not scored there (hover for why). Click a header to sort.</p>\n"
             f'<div class="wide"><table class="sortable overview" data-suite="{name}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(rows) + "\n</tbody>\n</table></div>")
 
