@@ -284,6 +284,9 @@ def test_shipped_copy_is_half_precision_pinned_and_scores_like_the_original(fr_f
         assert manifest["sha256"] == checkpoint.pinned_sha256(shipped)
         loaded = checkpoint.load(shipped, manifest["sha256"])
         assert "optimizer" not in loaded and "progress" not in loaded
+        # the data manifest names the training folders, not where they were on the training machine
+        assert loaded["data"]["full_reference"]["folder"] == fr_folder.name
+        assert str(tmp_path) not in repr(loaded["data"])
         assert loaded["discriminator"]["evaluator.2.weight"].dtype == torch.float16
         assert ("generator" in loaded) != inference_only
         assert ("source.weight" in loaded["discriminator"]) != inference_only

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench_training.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256
+from iqabench_training.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256, without_local_paths
 
 KIND = CheckpointKind("gada", "iqabench-gada/1")
 FORMAT = KIND.format
@@ -26,13 +26,15 @@ save, load = KIND.save, KIND.load
 
 
 def ship(source: Path, target: Path, manifest: dict, inference_only: bool = False) -> dict:
-    """Write the compact copy of a trained checkpoint (float16 weights, config, data, history; the generator
-    and the source and classifier heads too unless ``inference_only``) and a manifest beside it holding its
-    sha256 and ``manifest``'s fields (command, data, device, time, figures)."""
+    """Write the compact copy of a trained checkpoint (float16 weights, config, data without the training
+    machine's folders, history; the generator and the source and classifier heads too unless
+    ``inference_only``) and a manifest beside it holding its sha256 and ``manifest``'s fields (command,
+    data, device, time, figures)."""
     from .model import inference_state
 
     payload = load(source)
-    compact = {key: payload[key] for key in ("config", "data", "history") if key in payload}
+    compact = {key: payload[key] for key in ("config", "history") if key in payload}
+    compact["data"] = without_local_paths(payload.get("data", {}))
     discriminator = payload["discriminator"]
     compact["discriminator"] = half_precision(inference_state(discriminator) if inference_only else discriminator)
     if "generator" in payload and not inference_only:

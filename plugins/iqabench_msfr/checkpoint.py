@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench_training.checkpoints import CheckpointKind, manifest_path, pinned_sha256
+from iqabench_training.checkpoints import CheckpointKind, manifest_path, pinned_sha256, without_local_paths
 
 KIND = CheckpointKind("msfr", "iqabench-msfr/1")
 FORMAT = KIND.format
@@ -66,25 +66,15 @@ def build(payload: dict):
     return model.eval()
 
 
-def portable(data: dict) -> dict:
-    """A data manifest without the training machine's folders: its root and label file by name only."""
-    named = dict(data)
-    if "root" in data:
-        named["root"] = Path(data["root"]).name
-    if "path" in data.get("labels", {}):
-        named["labels"] = {**data["labels"], "path": Path(data["labels"]["path"]).name}
-    return named
-
-
 def ship(source: Path, target: Path, manifest: dict) -> dict:
     """Write the compact copy of a trained checkpoint (config, data manifest, history) and a manifest
     beside it holding its sha256 and ``manifest``'s fields (command, data, device, time, figures)."""
     payload = load(source)
     compact = {key: payload[key] for key in ("config", "history", "progress") if key in payload}
-    compact["data"] = portable(payload["data"])
+    compact["data"] = without_local_paths(payload["data"])
     compact["model"] = compact_state(payload["model"])
     return KIND.write_shipped(target, compact, manifest)
 
 
 __all__ = ["FORMAT", "KIND", "SHIPPED", "build", "compact_state", "load", "manifest_path", "model_state", "pinned_sha256",
-           "portable", "save", "ship"]
+           "save", "ship"]

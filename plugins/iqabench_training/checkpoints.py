@@ -54,6 +54,19 @@ def pinned_sha256(checkpoint: Path) -> str | None:
     return json.loads(manifest.read_text())["sha256"] if manifest.is_file() else None
 
 
+def without_local_paths(data):
+    """A data manifest as a shipped checkpoint keeps it: every absolute path (a training folder, a label
+    file) by its name only, so that the file does not carry the training machine's folders; relative
+    paths, hashes and figures as they were."""
+    if isinstance(data, dict):
+        return {key: without_local_paths(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return type(data)(without_local_paths(value) for value in data)
+    if isinstance(data, str) and data and (data.startswith("/") or Path(data).is_absolute()):
+        return Path(data).name
+    return data
+
+
 def half_precision(state: dict) -> dict:
     """A state dict with its floating-point tensors in float16, as a shipped checkpoint stores them.
 
