@@ -4,8 +4,9 @@ with the reason it is empty (a full-reference metric on data without references,
 not score there, a dataset skipped or without labels, a metric that scored nothing).
 
 A dataset whose labels rank images only within a group (its card's ``ranked_within_groups``: the faces of
-one person, as effres is judged in Kansy et al. §4) shows its grouped SRCC (``SRCC/person``): pooled over people, a metric is also ranked on how it
-compares one person's faces with another's, which is not what the labels mean."""
+one person, as effres is judged in Kansy et al. §4) shows its grouped SRCC (``SRCC/person``): pooled over
+people, a metric is also ranked on how it compares one person's faces with another's, which is not what the
+labels mean."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from ..tables import Table
 from .build import SuiteResult
 
-#: the table column the overview shows, unless the dataset has a grouped one (:func:`primary_statistic`).
+#: the table column the overview shows, unless the dataset's grouped one stands first (:func:`primary_statistic`).
 COLUMN = "SRCC"
 #: the mark of the best cell of a column (besides bold), so that it shows without colour.
 BEST = "★"
