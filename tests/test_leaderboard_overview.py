@@ -112,5 +112,5 @@ def test_check_reports_a_changed_overview_cell(built, tmp_path, monkeypatch):
         writer.writerows(rows)
     result = leaderboard(tmp_path / "out", store, "--check")
     assert result.exit_code == 1
-    assert (f"two/overview.csv: {rows[0]['metric']} default (SRCC): committed {rows[0]['default (SRCC)']}, computed {cell}"
-            in result.output)
+    metric, committed = rows[0]["metric"], rows[0]["default (SRCC)"]
+    assert f"two/overview.csv: {metric} default (SRCC): committed {committed}, computed {cell}" in result.output

@@ -58,6 +58,11 @@ class Column:
         """The column's name in the overview's CSV: its key and statistic, e.g. ``faces (SRCC/person)``."""
         return f"{self.key} ({self.statistic})"
 
+    @property
+    def heading(self) -> str:
+        """The column's heading in the markdown overview: its key, and its statistic when not plain SRCC."""
+        return self.key if self.statistic == COLUMN else self.label
+
 
 @dataclass(frozen=True)
 class Overview:
@@ -119,12 +124,14 @@ def _cell(result: SuiteResult, entry, metric: str, table: Table | None, built, s
     text = row[table.header.index(statistic)]
     if Cell(text).estimate is None:
         counts = dict(zip(table.header, row))
-        return Cell(why=f"no {statistic}: {counts.get('scored', '0')} images scored, {counts.get('failed', '0')} failed")
+        scored, failed = counts.get("scored", "0"), counts.get("failed", "0")
+        return Cell(why=f"no {statistic}: {scored} images scored, {failed} failed")
     return Cell(text)
 
 
 def _mark_best(cells: dict, metrics: list[str], columns: list[Column]) -> None:
-    """Mark the highest signed SRCC (grouped where the column is) of each column (every cell that equals it as printed)."""
+    """Mark the highest signed SRCC (grouped where the column is) of each column (every cell that equals it
+    as printed)."""
     for column in columns:
         estimates = {m: cells[(m, column.key)].estimate for m in metrics}
         values = [v for v in estimates.values() if v is not None]

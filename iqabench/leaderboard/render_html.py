@@ -76,7 +76,8 @@ def overview_html(overview: Overview) -> str:
             if cell.why:
                 cells.append(f'<td class="empty" title="{escape(where)}: {escape(cell.why)}">{EMPTY}</td>')
                 continue
-            title = f"{where}: signed {column.statistic} {cell.text}" + (" (the best on this dataset)" if cell.best else "")
+            title = f"{where}: signed {column.statistic} {cell.text}"
+            title += " (the best on this dataset)" if cell.best else ""
             cells.append(cell_html(cell.text, title, "best", f"{BEST} ") if cell.best else cell_html(cell.text, title))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<h3 id="overview-{name}">Overview of suite <code>{name}</code>: signed SRCC per metric and '
@@ -84,7 +85,8 @@ def overview_html(overview: Overview) -> str:
             f'<p class="notes">Each cell: SRCC (positive: agrees with the subjective scores) and its 95% '
             "bootstrap interval below, as in the dataset's table; where a dataset's labels rank images only "
             "within a group (faces of one person), the SRCC within each group, averaged, as its header says. "
-            f"<strong>{BEST} bold</strong>: the best on that dataset. {EMPTY}: not scored there (hover for why). Click a header to sort.</p>\n"
+            f"<strong>{BEST} bold</strong>: the best on that dataset. {EMPTY}: not scored there (hover for why). "
+            "Click a header to sort.</p>\n"
             f'<div class="wide"><table class="sortable overview" data-suite="{name}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(rows) + "\n</tbody>\n</table></div>")
 

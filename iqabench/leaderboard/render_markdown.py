@@ -9,7 +9,7 @@ import string
 from tabulate import tabulate
 
 from ..tables import Table
-from .overview import BEST, COLUMN, EMPTY, OVERVIEW_END, OVERVIEW_START, Overview
+from .overview import BEST, EMPTY, OVERVIEW_END, OVERVIEW_START, Overview
 
 INDEX_TITLE = "# Leaderboards"
 INDEX_INTRO = """Generated from the per-image scores in the store by `iqabench leaderboard --suite NAME` (every suite:
@@ -67,7 +67,7 @@ def overview_markdown(overview: Overview) -> str:
             else:
                 row.append(f"**{BEST} {cell.text}**" if cell.best else cell.text)
         rows.append(row)
-    header = ["metric", *(c.key if c.statistic == COLUMN else f"{c.key} ({c.statistic})" for c in overview.columns)]
+    header = ["metric", *(c.heading for c in overview.columns)]
     lines = [f"### Overview of suite `{overview.suite}`: signed SRCC per metric and dataset", "",
              "Each cell: SRCC (positive: agrees with the subjective scores) with its 95% bootstrap interval, as in "
              "the dataset's table; where a dataset's labels rank images only within a group (faces of one "

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqabench_training.checkpoints import CheckpointKind, half_precision, manifest_path, pinned_sha256, without_local_paths
+from iqabench_training.checkpoints import (CheckpointKind, half_precision, manifest_path, pinned_sha256,
+                                          without_local_paths)
 
 KIND = CheckpointKind("gada", "iqabench-gada/1")
 FORMAT = KIND.format
