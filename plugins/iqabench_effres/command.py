@@ -17,6 +17,23 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
             "command).")
 
 
+class SourceHeight(click.ParamType):
+    """A height of at least 64 pixels, or ``auto`` (:func:`.sharpness.sharp_height` per face)."""
+
+    name = "HEIGHT|auto"
+
+    def convert(self, value, param, ctx):
+        if value == "auto" or isinstance(value, int):
+            return value
+        try:
+            height = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a height in pixels nor 'auto'", param, ctx)
+        if height < 64:
+            self.fail(f"{height} is below 64 pixels", param, ctx)
+        return height
+
+
 @click.command(name="effres", help=f"Train effres (Kansy et al.) on clean face images, self-supervised. {CPU_HINT}")
 @click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
               help="Clean face images: an image, a folder (searched recursively) or a .txt list of paths. Repeatable.")
@@ -41,9 +58,10 @@ CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patc
 @click.option("--mask", type=click.Choice(["mediapipe", "bisenet", "none"]), default="mediapipe", show_default=True)
 @click.option("--imagenet", type=click.Path(exists=True, dir_okay=False), default=None,
               help="torchvision ImageNet weights of the backbone to start from (the paper's pretraining).")
-@click.option("--source-height", type=click.IntRange(min=64), default=None,
+@click.option("--source-height", type=SourceHeight(), default=None,
               help="Downscale taller training and validation faces to this height first, so that their own "
-                   "pixels are sharp (CelebA-HQ's 1024-px faces are upsampled).")
+                   "pixels are sharp (CelebA-HQ's 1024-px faces are upsampled); 'auto': each face to the largest "
+                   "of 256, 384 and 512 px at which its spectrum keeps its top octave.")
 @click.option("--init", "init", type=click.Path(exists=True, dir_okay=False), default=None,
               help="An effres checkpoint whose weights training starts from (fine-tuning).")
 @click.option("--loss", type=click.Choice(["mape", "l1", "log-l1"]), default="mape", show_default=True,

@@ -12,6 +12,10 @@ from PIL import Image, ImageOps
 from iqabench.hashing import file_sha256
 
 from .masks import masker
+from .sharpness import resized, sharp_height
+
+#: the ``height`` that lets each face's spectrum choose it (:func:`sharpness.sharp_height`).
+AUTO = "auto"
 
 SUFFIXES = {".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
 
@@ -52,13 +56,14 @@ def read_rgb(path: Path) -> np.ndarray:
         return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
 
 
-def at_height(image: np.ndarray, height: int | None) -> np.ndarray:
+def at_height(image: np.ndarray, height: int | str | None) -> np.ndarray:
     """``image`` downscaled (Pillow's Lanczos, aspect kept) to ``height`` pixels when it is taller; as it is
-    otherwise or without a height."""
+    otherwise or without a height. ``"auto"``: to the height its spectrum shows sharp (:func:`sharp_height`)."""
+    if height == AUTO:
+        height = sharp_height(image)
     if height is None or image.shape[0] <= height:
         return image
-    width = max(1, round(image.shape[1] * height / image.shape[0]))
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+    return resized(image, height)
 
 
 def load_faces(sources, mask: str, root: Path | None = None, height: int | None = None) -> Faces:
@@ -71,9 +76,9 @@ def load_faces(sources, mask: str, root: Path | None = None, height: int | None 
         faces.images.append(image)
         faces.masks.append(face_masker.mask(image))
         name = str(path.resolve().relative_to(root.resolve())) if root else str(path)
-        faces.manifest.append({"path": name, "sha256": file_sha256(path),
+        faces.manifest.append({"path": name, "sha256": file_sha256(path), "height": image.shape[0],
                                "foreground": round(float(faces.masks[-1].mean()), 4)})
     return faces
 
 
-__all__ = ["Faces", "at_height", "image_paths", "load_faces", "read_rgb"]
+__all__ = ["AUTO", "Faces", "at_height", "image_paths", "load_faces", "read_rgb"]

@@ -14,7 +14,9 @@ faces, if any are given.
 ``source_height``: the recipe labels a training face's own pixels as sharp (target 1 before any
 degradation). CelebA-HQ's 1024-pixel faces are not: they were upsampled from smaller CelebA photographs, so a
 copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_height`` every training
-and validation face is first downscaled to that height (when taller), where the label 1 holds better. The
+and validation face is first downscaled to that height (when taller), where the label 1 holds better;
+``"auto"`` lets each face's spectrum choose its height (:mod:`.sharpness`), so that sharp faces are seen at
+several sizes and a face's size does not tell its target. The
 shipped checkpoint was trained at 512, then fine-tuned at 256, last on truly sharp faces with ``loss="l1"``
 (docs/models/effres.md); a checkpoint trained at their 1024 pixels scored clean held-out faces 0.44 on
 average, compressing the top of the scale.
@@ -73,8 +75,9 @@ class TrainSettings:
     seed: int = 0
     workers: int = 1
     imagenet: str | None = None
-    #: downscale taller training (and validation) faces to this height first, so that their label 1 is true.
-    source_height: int | None = None
+    #: downscale taller training (and validation) faces to this height first, so that their label 1 is true;
+    #: "auto": each face to the height its spectrum shows sharp (:mod:`.sharpness`).
+    source_height: int | str | None = None
     #: an effres checkpoint whose weights training starts from (same backbone).
     init: str | None = None
     #: "mape" (Table 1), "l1" or "log-l1" (both unbiased towards small targets; see the module docstring).

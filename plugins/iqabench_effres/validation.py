@@ -22,7 +22,7 @@ PATCHES = 25
 
 
 def validation_set(sources, mask: str, seed: int = 0,
-                   height: int | None = None) -> list[list[tuple[np.ndarray, np.ndarray, float]]]:
+                   height: int | str | None = None) -> list[list[tuple[np.ndarray, np.ndarray, float]]]:
     """Per face (downscaled to ``height`` when taller, as the training faces): (degraded image, its mask,
     factor) for each of :data:`FACTORS`."""
     rng = np.random.default_rng([seed, 7])
