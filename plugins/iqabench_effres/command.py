@@ -13,8 +13,8 @@ from iqabench_training.progress import Shown
 
 CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patch 128 --batch 16 --accumulate 16 "
             "--learning-rate 1e-4 --attack fgsm --source-height 512 began the shipped checkpoint, which was then "
-            "fine-tuned with --init on sharper faces at --source-height 256 with --loss l1 (its manifest lists every "
-            "command).")
+            "fine-tuned with --init on sharper faces at --source-height 256 with --loss l1, last at --source-height "
+            "auto (its manifest lists every command).")
 
 
 class SourceHeight(click.ParamType):
