@@ -62,3 +62,9 @@ def test_the_source_height_option_takes_a_height_or_auto():
     for bad, message in [("big", "neither a height in pixels nor 'auto'"), ("32", "below 64 pixels")]:
         with pytest.raises(click.BadParameter, match=message):
             option.convert(bad, None, None)
+
+
+def test_a_flat_training_face_is_named_when_auto_cannot_read_it(tmp_path):
+    Image.fromarray(np.full((600, 600, 3), 90, np.uint8)).save(tmp_path / "flat.png")
+    with pytest.raises(ValueError, match=r"flat\.png: the image is flat.*remove it from the list"):
+        load_faces([tmp_path], "none", root=tmp_path, height=AUTO)

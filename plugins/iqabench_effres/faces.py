@@ -66,13 +66,16 @@ def at_height(image: np.ndarray, height: int | str | None) -> np.ndarray:
     return resized(image, height)
 
 
-def load_faces(sources, mask: str, root: Path | None = None, height: int | None = None) -> Faces:
+def load_faces(sources, mask: str, root: Path | None = None, height: int | str | None = None) -> Faces:
     """Decode every training image (downscaled to ``height`` when taller, :func:`at_height`) and compute its
     mask with the named masker."""
     faces = Faces([], [], [])
     face_masker = masker(mask)
     for path in image_paths(sources):
-        image = at_height(read_rgb(path), height)
+        try:
+            image = at_height(read_rgb(path), height)
+        except ValueError as error:
+            raise ValueError(f"training face {path}: {error}; remove it from the list") from error
         faces.images.append(image)
         faces.masks.append(face_masker.mask(image))
         name = str(path.resolve().relative_to(root.resolve())) if root else str(path)
