@@ -11,6 +11,8 @@ import click
 from iqabench_training.command import training_command
 from iqabench_training.progress import Shown
 
+from .sharpness import AUTO
+
 CPU_HINT = ("On a CPU, the paper's recipe takes days: --backbone resnet18 --patch 128 --batch 16 --accumulate 16 "
             "--learning-rate 1e-4 --attack fgsm --source-height 512 began the shipped checkpoint, which was then "
             "fine-tuned with --init on sharper faces at --source-height 256 with --loss l1, last at --source-height "
@@ -23,7 +25,7 @@ class SourceHeight(click.ParamType):
     name = "HEIGHT|auto"
 
     def convert(self, value, param, ctx):
-        if value == "auto" or isinstance(value, int):
+        if value == AUTO or isinstance(value, int):
             return value
         try:
             height = int(value)

@@ -12,10 +12,7 @@ from PIL import Image, ImageOps
 from iqabench.hashing import file_sha256
 
 from .masks import masker
-from .sharpness import resized, sharp_height
-
-#: the ``height`` that lets each face's spectrum choose it (:func:`sharpness.sharp_height`).
-AUTO = "auto"
+from .sharpness import AUTO, resized, sharp_height
 
 SUFFIXES = {".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
 
@@ -66,7 +63,8 @@ def at_height(image: np.ndarray, height: int | str | None) -> np.ndarray:
     return resized(image, height)
 
 
-def load_faces(sources, mask: str, root: Path | None = None, height: int | str | None = None) -> Faces:
+def load_faces(sources, mask: str, root: Path | None = None,
+               height: int | str | None = None) -> Faces:
     """Decode every training image (downscaled to ``height`` when taller, :func:`at_height`) and compute its
     mask with the named masker."""
     faces = Faces([], [], [])

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+#: the source height that lets each face's spectrum choose it (:func:`sharp_height`).
+AUTO = "auto"
 #: heights tried, smallest first; the first is the reference at which the face is taken to be sharp.
 CANDIDATE_HEIGHTS = (256, 384, 512)
 #: the share of the reference's top-octave energy a height must keep to count as sharp.
@@ -61,4 +63,4 @@ def sharp_height(image: np.ndarray, heights: tuple[int, ...] = CANDIDATE_HEIGHTS
     return chosen
 
 
-__all__ = ["CANDIDATE_HEIGHTS", "KEPT_SHARE", "resized", "sharp_height", "top_octave_share"]
+__all__ = ["AUTO", "CANDIDATE_HEIGHTS", "KEPT_SHARE", "resized", "sharp_height", "top_octave_share"]

@@ -16,10 +16,10 @@ degradation). CelebA-HQ's 1024-pixel faces are not: they were upsampled from sma
 copy resampled at 0.5 looks like the original and still gets 0.5. With ``source_height`` every training
 and validation face is first downscaled to that height (when taller), where the label 1 holds better;
 ``"auto"`` lets each face's spectrum choose its height (:mod:`.sharpness`), so that sharp faces are seen at
-several sizes and a face's size does not tell its target. The
-shipped checkpoint was trained at 512, then fine-tuned at 256 on truly sharp faces with ``loss="l1"``, last
-with ``"auto"`` (docs/models/effres.md); a checkpoint trained at their 1024 pixels scored clean held-out faces 0.44 on
-average, compressing the top of the scale.
+several sizes and a face's size does not tell its target. The shipped checkpoint was trained at 512, then
+fine-tuned at 256 on truly sharp faces with ``loss="l1"``, last with ``"auto"`` (docs/models/effres.md); a
+checkpoint trained at their 1024 pixels scored clean held-out faces 0.44 on average, compressing the top of
+the scale.
 ``loss``: the paper's MAPE divides each error by its target, so under uncertainty its best answer is a
 median weighted by 1/target, pulled towards the small targets (down to 1/16): measured here, a checkpoint
 trained with it read sharp held-out faces about 0.5. ``"l1"`` (absolute error) has the plain median as its
