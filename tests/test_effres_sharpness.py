@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import matplotlib.cbook
 import numpy as np
 import pytest
 from PIL import Image
 
+from iqabench_effres import testset
 from iqabench_effres.command import SourceHeight
 from iqabench_effres.faces import AUTO, at_height, load_faces
 from iqabench_effres.sharpness import resized, sharp_height, top_octave_share
@@ -68,3 +71,31 @@ def test_a_flat_training_face_is_named_when_auto_cannot_read_it(tmp_path):
     Image.fromarray(np.full((600, 600, 3), 90, np.uint8)).save(tmp_path / "flat.png")
     with pytest.raises(ValueError, match=r"flat\.png: the image is flat.*remove it from the list"):
         load_faces([tmp_path], "none", root=tmp_path, height=AUTO)
+
+
+def test_testset_keeps_only_the_faces_sharp_at_its_size(photograph, tmp_path):
+    square = photograph[:512, :512]
+    Image.fromarray(square).save(tmp_path / "sharp.png")
+    Image.fromarray(enlarged(square, 2)).save(tmp_path / "soft.png")
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"a": ["soft.png"], "b": ["sharp.png"]}))
+    common = ["--faces", str(tmp_path), "--split", str(split), "--subset", "a,b", "--versions", "1"]
+
+    assert testset.main([*common, "--out", str(tmp_path / "at512"), "--size", "512", "--sharp-only"]) == 0
+    assert sorted(p.name for p in (tmp_path / "at512").iterdir() if p.is_dir()) == ["sharp"]
+    assert "--sharp-only" in (tmp_path / "at512" / "README.txt").read_text()
+    assert testset.main([*common, "--out", str(tmp_path / "at256"), "--size", "256", "--sharp-only"]) == 0
+    assert sorted(p.name for p in (tmp_path / "at256").iterdir() if p.is_dir()) == ["sharp", "soft"]
+
+
+def test_testset_sharp_only_refusals(photograph, tmp_path, capsys):
+    Image.fromarray(enlarged(photograph[:512, :512], 2)).save(tmp_path / "soft.png")
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"a": ["soft.png"]}))
+    common = ["--faces", str(tmp_path), "--split", str(split), "--subset", "a", "--sharp-only"]
+    assert testset.main([*common, "--out", str(tmp_path / "x"), "--size", "512"]) == 2
+    assert "no face" in capsys.readouterr().err
+    assert testset.main([*common, "--out", str(tmp_path / "y"), "--size", "300"]) == 2
+    assert "give --size one of them" in capsys.readouterr().err
+    assert testset.main([*common, "--out", str(tmp_path / "z"), "--subset", "a,missing", "--size", "256"]) == 2
+    assert "no non-empty list 'missing'" in capsys.readouterr().err

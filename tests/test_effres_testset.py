@@ -187,7 +187,7 @@ def test_refusals(tmp_path, capsys):
     assert testset.main([*QUICK, "--out", str(tmp_path / "full")]) == 2
     assert "is not empty" in capsys.readouterr().err
     assert testset.main([*QUICK, "--out", str(tmp_path / "a"), "--pairs", "--nuisances"]) == 2
-    assert "--nuisances and --resampler do not apply" in capsys.readouterr().err
+    assert "--nuisances, --resampler and --sharp-only do not apply" in capsys.readouterr().err
     assert testset.main(["--faces", str(tmp_path), "--out", str(tmp_path / "b")]) == 2
     assert "are not under" in capsys.readouterr().err and not (tmp_path / "b").exists()
     with pytest.raises(SystemExit):

@@ -8,8 +8,11 @@ It never writes into the repository by default: ``--out`` is required, and must 
 (``--overwrite`` empties nothing, it only allows writing over the files of an earlier build).
 
 **Faces.** The split file (default: ``splits/shared-faces.json`` of this package) lists clean faces
-relative to the faces root (``--faces``); its ``test`` list (``--subset``) is read in its order, the
-first ``--limit`` of it when given. Each face is decoded as RGB (an alpha channel is dropped) and, with
+relative to the faces root (``--faces``); its ``test`` list (``--subset``; several, comma-separated, are
+read one after the other) is read in its order, the first ``--limit`` of it when given. ``--sharp-only``
+keeps, before the limit, only the faces whose spectrum shows them sharp at ``--size``
+(:func:`iqabench_effres.sharpness.sharp_height` of the resized face reaches it; 256, 384 or 512 px), so
+that label 1.0 is true at that size. Each face is decoded as RGB (an alpha channel is dropped) and, with
 ``--size N``, resized to N×N with Pillow's LANCZOS first (the faces are square: 1024 px CelebA-HQ and
 FFHQ; CI uses 256 or 512). Its person folder is ``<parent folder>_<file stem>``
 (``hq/ffhq/00004.png`` -> ``ffhq_00004``).
@@ -76,6 +79,7 @@ import numpy as np
 from PIL import Image
 
 from iqabench.degrade import RESAMPLE_METHODS, downscale_upscale, gaussian_noise, jpeg_compress
+from .sharpness import CANDIDATE_HEIGHTS, sharp_height
 
 SPLIT_FILE = Path(__file__).resolve().parent / "splits" / "shared-faces.json"
 PAIRS_FOLDER = "pairs/gpen_val"
@@ -113,14 +117,18 @@ class Version:
 # --- faces -------------------------------------------------------------------------------------------
 
 def split_faces(split_file: Path = SPLIT_FILE, subset: str = "test") -> list[str]:
-    """The ``subset`` list of a split file: face paths relative to the faces root."""
+    """The ``subset`` list of a split file (lists joined in order when ``subset`` names several, comma-separated):
+    face paths relative to the faces root."""
     try:
         data = json.loads(Path(split_file).read_text())
     except (OSError, ValueError) as exc:
         raise BuildError(f"cannot read the split file {split_file}: {exc}") from None
-    faces = data.get(subset) if isinstance(data, dict) else None
-    if not isinstance(faces, list) or not all(isinstance(f, str) for f in faces) or not faces:
-        raise BuildError(f"split file {split_file} has no non-empty list {subset!r} of face paths")
+    faces = []
+    for name in subset.split(","):
+        listed = data.get(name) if isinstance(data, dict) else None
+        if not isinstance(listed, list) or not all(isinstance(f, str) for f in listed) or not listed:
+            raise BuildError(f"split file {split_file} has no non-empty list {name!r} of face paths")
+        faces += listed
     return faces
 
 
@@ -229,12 +237,20 @@ def prepare_out(out: Path, overwrite: bool) -> Path:
     return out
 
 
-def chosen_faces(faces_root: Path, split_file: Path, subset: str, limit: int | None) -> list[str]:
-    faces = split_faces(split_file, subset)[:limit]
+def chosen_faces(faces_root: Path, split_file: Path, subset: str, limit: int | None,
+                 sharp_at: int | None = None) -> list[str]:
+    """The faces of the list, those sharp at ``sharp_at`` px only when it is given, then the first ``limit``."""
+    faces = split_faces(split_file, subset)
     absent = [face for face in faces if not (faces_root / face).is_file()]
     if absent:
         raise BuildError(f"{len(absent)} face(s) of {split_file} ({subset!r}) are not under {faces_root}, "
                          f"first: {absent[:3]}; --faces is the folder the split's paths are relative to")
+    if sharp_at is not None:
+        faces = [face for face in faces if sharp_height(load_face(faces_root / face, sharp_at)) >= sharp_at]
+        if not faces:
+            raise BuildError(f"no face of {split_file} ({subset!r}) is sharp at {sharp_at} px by its spectrum; "
+                             "give a smaller --size or another list")
+    faces = faces[:limit]
     persons = [person_name(face) for face in faces]
     if len(set(persons)) != len(persons):
         raise BuildError(f"two faces of {split_file} would share a person folder: {persons}")
@@ -254,10 +270,14 @@ def label(value: float) -> str:
 
 
 def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | None, size: int | None,
-                versions: int, seed: int, resampler: str, nuisances: bool):
+                versions: int, seed: int, resampler: str, nuisances: bool, sharp_only: bool):
     """Per chosen face: (person, k, image, version), k = 0 the clean face, 1.. its degraded copies."""
     faces_root = Path(faces_root)
-    for index, face in enumerate(chosen_faces(faces_root, split_file, subset, limit)):
+    if sharp_only and size not in CANDIDATE_HEIGHTS:
+        raise BuildError(f"--sharp-only reads the spectrum at {', '.join(map(str, CANDIDATE_HEIGHTS))} px; "
+                         f"give --size one of them (not {size})")
+    chosen = chosen_faces(faces_root, split_file, subset, limit, size if sharp_only else None)
+    for index, face in enumerate(chosen):
         image = load_face(faces_root / face, size)
         copies = [(image, Version(1.0, "clean"))] + versions_of(image, index, seed, versions, resampler, nuisances)
         for k, (copy, version) in enumerate(copies):
@@ -266,11 +286,11 @@ def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | No
 
 def build_faces(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, subset: str = "test",
                 limit: int | None = None, size: int | None = None, versions: int = VERSIONS, seed: int = 0,
-                resampler: str = "tf", nuisances: bool = False) -> list[tuple[str, Version]]:
+                resampler: str = "tf", nuisances: bool = False, sharp_only: bool = False) -> list[tuple[str, Version]]:
     """Write a ``faces`` dataset (person folders + labels.csv) into ``out``; returns (image, version) rows."""
     rows = []
     for person, k, copy, version in face_copies(faces_root, split_file, subset, limit, size, versions, seed,
-                                                resampler, nuisances):
+                                                resampler, nuisances, sharp_only):
         name = f"{person}/{k:02d}.png"
         save_png(copy, out / name)
         rows.append((name, version))
@@ -280,11 +300,11 @@ def build_faces(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, s
 
 def build_gfiqa(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, subset: str = "test",
                 limit: int | None = None, size: int | None = None, versions: int = VERSIONS, seed: int = 0,
-                resampler: str = "tf", nuisances: bool = False) -> list[tuple[str, Version]]:
+                resampler: str = "tf", nuisances: bool = False, sharp_only: bool = False) -> list[tuple[str, Version]]:
     """Write a GFIQA-layout folder (``image/<person>_<k>.png``, ``mos_val_rating.csv``, MOS = factor)."""
     rows = []
     for person, k, copy, version in face_copies(faces_root, split_file, subset, limit, size or GFIQA_SIZE,
-                                                versions, seed, resampler, nuisances):
+                                                versions, seed, resampler, nuisances, sharp_only):
         name = f"{person}_{k}.png"
         save_png(copy, out / "image" / name)
         rows.append((name, version))
@@ -328,6 +348,7 @@ def readme(command: str, args: argparse.Namespace, rows: list[tuple[str, Version
         what = (f"{layout}\nFaces: the {args.subset!r} list of {args.split.name}"
                 + (f" (first {args.limit})" if args.limit else "")
                 + (f", resized to {args.size}x{args.size} (LANCZOS)" if args.size else "")
+                + (", only the faces whose spectrum shows them sharp at that size" if args.sharp_only else "")
                 + f"; {args.versions} copies per face, factor uniform in [1/16, 1), seed {args.seed}, "
                 f"resampler {args.resampler}" + (", with nuisances (contrast/brightness p 0.5, noise p 0.5, "
                                                    "JPEG 50-95 always)" if args.nuisances else "")
@@ -352,10 +373,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder (absent or empty)")
     p.add_argument("--split", type=Path, default=SPLIT_FILE,
                    help="split file (default: the package's shared-faces.json)")
-    p.add_argument("--subset", default="test", help="list of the split file to use (default: test)")
+    p.add_argument("--subset", default="test",
+                   help="list of the split file to use; several, comma-separated, are joined (default: test)")
     p.add_argument("--limit", type=_positive, help="only the first N faces of the list")
     p.add_argument("--size", type=_positive, help="resize each face to N×N (LANCZOS) first; default: as they are "
                                                    f"({GFIQA_SIZE} with --gfiqa)")
+    p.add_argument("--sharp-only", action="store_true",
+                   help="keep only the faces whose spectrum shows them sharp at --size (256, 384 or 512)")
     p.add_argument("--versions", type=_positive, default=VERSIONS,
                    help=f"degraded copies per face (default {VERSIONS})")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
@@ -378,11 +402,12 @@ def _positive(text: str) -> int:
 
 def build(args: argparse.Namespace) -> list[tuple[str, Version]]:
     """Run the build ``args`` describe (as parsed by :func:`parser`) and write README.txt."""
-    if args.pairs and (args.nuisances or args.resampler != "tf"):
-        raise BuildError("--pairs takes the pairs as they are; --nuisances and --resampler do not apply")
+    if args.pairs and (args.nuisances or args.resampler != "tf" or args.sharp_only):
+        raise BuildError("--pairs takes the pairs as they are; --nuisances, --resampler and --sharp-only do not apply")
     out = prepare_out(args.out, args.overwrite)
     options = dict(split_file=args.split, subset=args.subset, limit=args.limit, size=args.size,
-                   versions=args.versions, seed=args.seed, resampler=args.resampler, nuisances=args.nuisances)
+                   versions=args.versions, seed=args.seed, resampler=args.resampler, nuisances=args.nuisances,
+                   sharp_only=args.sharp_only)
     if args.pairs:
         rows = build_pairs(args.faces, out, size=args.size)
     elif args.gfiqa:
@@ -403,7 +428,8 @@ def command_line(args: argparse.Namespace) -> str:
                                  ("--seed", args.seed, 0), ("--resampler", args.resampler, "tf")):
         if value != default:
             words += [flag, str(value)]
-    words += [flag for flag in ("--nuisances", "--pairs", "--gfiqa") if getattr(args, flag[2:])]
+    words += [flag for flag in ("--sharp-only", "--nuisances", "--pairs", "--gfiqa")
+              if getattr(args, flag[2:].replace("-", "_"))]
     return shlex.join(words)
 
 
