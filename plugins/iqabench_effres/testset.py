@@ -270,7 +270,7 @@ def label(value: float) -> str:
 
 
 def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | None, size: int | None,
-                versions: int, seed: int, resampler: str, nuisances: bool, sharp_only: bool):
+                versions: int, seed: int, resampler: str, nuisances: bool, sharp_only: bool = False):
     """Per chosen face: (person, k, image, version), k = 0 the clean face, 1.. its degraded copies."""
     faces_root = Path(faces_root)
     if sharp_only and size not in CANDIDATE_HEIGHTS:
