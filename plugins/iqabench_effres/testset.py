@@ -72,6 +72,7 @@ import json
 import shlex
 import sys
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
@@ -237,20 +238,12 @@ def prepare_out(out: Path, overwrite: bool) -> Path:
     return out
 
 
-def chosen_faces(faces_root: Path, split_file: Path, subset: str, limit: int | None,
-                 sharp_at: int | None = None) -> list[str]:
-    """The faces of the list, those sharp at ``sharp_at`` px only when it is given, then the first ``limit``."""
-    faces = split_faces(split_file, subset)
+def chosen_faces(faces_root: Path, split_file: Path, subset: str, limit: int | None) -> list[str]:
+    faces = split_faces(split_file, subset)[:limit]
     absent = [face for face in faces if not (faces_root / face).is_file()]
     if absent:
         raise BuildError(f"{len(absent)} face(s) of {split_file} ({subset!r}) are not under {faces_root}, "
                          f"first: {absent[:3]}; --faces is the folder the split's paths are relative to")
-    if sharp_at is not None:
-        faces = [face for face in faces if sharp_height(load_face(faces_root / face, sharp_at)) >= sharp_at]
-        if not faces:
-            raise BuildError(f"no face of {split_file} ({subset!r}) is sharp at {sharp_at} px by its spectrum; "
-                             "give a smaller --size or another list")
-    faces = faces[:limit]
     persons = [person_name(face) for face in faces]
     if len(set(persons)) != len(persons):
         raise BuildError(f"two faces of {split_file} would share a person folder: {persons}")
@@ -276,12 +269,18 @@ def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | No
     if sharp_only and size not in CANDIDATE_HEIGHTS:
         raise BuildError(f"--sharp-only reads the spectrum at {', '.join(map(str, CANDIDATE_HEIGHTS))} px; "
                          f"give --size one of them (not {size})")
-    chosen = chosen_faces(faces_root, split_file, subset, limit, size if sharp_only else None)
-    for index, face in enumerate(chosen):
-        image = load_face(faces_root / face, size)
+    chosen = chosen_faces(faces_root, split_file, subset, None if sharp_only else limit)
+    loaded = ((face, load_face(faces_root / face, size)) for face in chosen)
+    if sharp_only:  # each face read once: the spectrum is checked on the image the copies are made from
+        loaded = islice(((face, image) for face, image in loaded if sharp_height(image) >= size), limit)
+    index = -1
+    for index, (face, image) in enumerate(loaded):
         copies = [(image, Version(1.0, "clean"))] + versions_of(image, index, seed, versions, resampler, nuisances)
         for k, (copy, version) in enumerate(copies):
             yield person_name(face), k, copy, version
+    if sharp_only and index < 0:
+        raise BuildError(f"no face of {split_file} ({subset!r}) is sharp at {size} px by its spectrum; "
+                         "give a smaller --size or another list")
 
 
 def build_faces(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, subset: str = "test",
