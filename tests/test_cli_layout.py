@@ -1,9 +1,7 @@
 """The command line as a newcomer meets it: results drawn in an 80- or 120-column terminal with every
 metric name and number whole, ``--format`` documents alone on stdout, and messages never wrapped."""
 
-import csv
 import fcntl
-import io
 import json
 import math
 import os
