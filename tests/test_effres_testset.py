@@ -179,6 +179,33 @@ def test_gfiqa_layout(built, registry):
         assert image.size == (512, 512)
 
 
+def test_log_uniform_factors_keep_the_methods_and_stay_below_the_top(built, tmp_path):
+    root = build(tmp_path / "log", "--factors", "log-uniform", "--max-factor", "0.9")
+    labels, plain = labels_of(root / "labels.csv"), labels_of(built["plain"] / "labels.csv")
+    copies = [name for name in labels if not name.endswith("/00.png")]
+    assert all(1 / 16 <= labels[name] < 0.9 for name in copies)
+    assert all(labels[name] != plain[name] for name in copies)
+    assert {n: how_of(root)[n] for n in copies} == {n: how_of(built["plain"])[n] for n in copies}  # same draws
+    assert "factor log-uniform in [1/16, 0.9)" in (root / "README.txt").read_text()
+    assert "--factors log-uniform --max-factor 0.9" in (root / "README.txt").read_text()
+
+
+def test_factor_distributions():
+    """Log-uniform: log f uniform, so about ln(4.8)/ln(14.4) = 59% of [1/16, 0.9) falls below 0.3
+    (uniform: 28%); both stay in range."""
+    rng = np.random.default_rng(0)
+    log = np.array([testset.draw_factor(rng, testset.FactorRange("log-uniform", 0.9)) for _ in range(20000)])
+    flat = np.array([testset.draw_factor(rng, testset.FactorRange("uniform", 0.9)) for _ in range(20000)])
+    for factors in (log, flat):
+        assert factors.min() >= 1 / 16 and factors.max() < 0.9
+    assert np.mean(log < 0.3) == pytest.approx(np.log(4.8) / np.log(14.4), abs=0.01)
+    assert np.mean(flat < 0.3) == pytest.approx((0.3 - 1 / 16) / (0.9 - 1 / 16), abs=0.01)
+    position = np.log(log / (1 / 16)) / np.log(14.4)  # uniform on [0, 1) when log f is uniform
+    assert np.histogram(position, bins=4, range=(0, 1))[0] / len(position) == pytest.approx([0.25] * 4, abs=0.015)
+    with pytest.raises(testset.BuildError, match="unknown factor distribution"):
+        testset.FactorRange("normal")
+
+
 # --- refusals ------------------------------------------------------------------------------------
 
 def test_refusals(tmp_path, capsys):
@@ -187,7 +214,10 @@ def test_refusals(tmp_path, capsys):
     assert testset.main([*QUICK, "--out", str(tmp_path / "full")]) == 2
     assert "is not empty" in capsys.readouterr().err
     assert testset.main([*QUICK, "--out", str(tmp_path / "a"), "--pairs", "--nuisances"]) == 2
-    assert "--nuisances, --resampler and --sharp-only do not apply" in capsys.readouterr().err
+    assert "--nuisances, --resampler, --sharp-only, --factors and --max-factor do not apply" in capsys.readouterr().err
+    assert testset.main([*QUICK, "--out", str(tmp_path / "d"), "--max-factor", "0.05"]) == 2
+    assert "--max-factor must be above 1/16 and at most 1, got 0.05" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
     assert testset.main(["--faces", str(tmp_path), "--out", str(tmp_path / "b")]) == 2
     assert "are not under" in capsys.readouterr().err and not (tmp_path / "b").exists()
     with pytest.raises(SystemExit):

@@ -24,6 +24,11 @@ and ``<person>/01.png`` … ``NN.png`` (``--versions``, 10) are degraded copies.
 :func:`iqabench.degrade.downscale_upscale` (shrink to round(f·size), enlarge back with the same method)
 and its label is ``f``. The labels are ``labels.csv`` (``image,effective_resolution``).
 
+**``--factors log-uniform``** draws ``log f`` uniform instead, so that every ratio of factors is as
+likely at the top of the range as at the bottom (about 60% of the copies below 0.3), and ``--max-factor``
+lowers the top of the range (e.g. 0.9: no copy is nearly as sharp as the clean face). Either takes one
+draw per factor, so the methods, filters and nuisances are those of the default set.
+
 **``--resampler pillow``.** The same factors (same draws), but shrunk with one of Pillow's BOX,
 BILINEAR, HAMMING, BICUBIC or LANCZOS and enlarged with one of NEAREST, BOX, BILINEAR, HAMMING, BICUBIC
 or LANCZOS, each drawn uniformly: a resampling implementation that is not this project's, to check
@@ -102,6 +107,9 @@ NOISE_PROBABILITY, NOISE_SIGMA = 0.5, (0.0, 5.0)
 JPEG_QUALITY = (50, 95)
 
 
+FACTOR_DISTRIBUTIONS = ("uniform", "log-uniform")
+
+
 class BuildError(Exception):
     """A build that cannot be done as asked; the message says why and what to do."""
 
@@ -158,16 +166,39 @@ def save_png(image: np.ndarray, path: Path) -> None:
 
 # --- degradations ------------------------------------------------------------------------------------
 
-def draw_factor(rng: np.random.Generator) -> float:
-    """A factor uniform in [1/16, 1), rounded to 6 decimals (the label is the factor used), below 1."""
-    return min(round(float(rng.uniform(MIN_FACTOR, 1.0)), 6), 0.999999)
+@dataclass(frozen=True)
+class FactorRange:
+    """Where the copies' factors are drawn: ``distribution`` (uniform or log-uniform) on [1/16, ``high``)."""
+    distribution: str = "uniform"
+    high: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.distribution not in FACTOR_DISTRIBUTIONS:
+            raise BuildError(f"unknown factor distribution {self.distribution!r}; "
+                             f"choose one of {', '.join(FACTOR_DISTRIBUTIONS)}")
+        if not MIN_FACTOR < self.high <= 1.0:
+            raise BuildError(f"--max-factor must be above 1/16 and at most 1, got {self.high}")
+
+    def describe(self) -> str:
+        return f"factor {self.distribution} in [1/16, {self.high:g})"
 
 
-def resample(image: np.ndarray, rng: np.random.Generator, resampler: str) -> tuple[np.ndarray, Version]:
+def draw_factor(rng: np.random.Generator, factors: FactorRange = FactorRange()) -> float:
+    """One factor of ``factors`` (one draw of ``rng``), rounded to 6 decimals (the label is the factor
+    used), below 1."""
+    if factors.distribution == "log-uniform":
+        value = float(np.exp(rng.uniform(np.log(MIN_FACTOR), np.log(factors.high))))
+    else:
+        value = float(rng.uniform(MIN_FACTOR, factors.high))
+    return min(round(value, 6), 0.999999)
+
+
+def resample(image: np.ndarray, rng: np.random.Generator, resampler: str,
+             factors: FactorRange = FactorRange()) -> tuple[np.ndarray, Version]:
     """Draw a factor and a method and resample ``image`` at that effective resolution."""
     if resampler not in RESAMPLERS:
         raise BuildError(f"unknown resampler {resampler!r}; choose one of {', '.join(RESAMPLERS)}")
-    factor = draw_factor(rng)
+    factor = draw_factor(rng, factors)
     method = RESAMPLE_METHODS[int(rng.integers(len(RESAMPLE_METHODS)))]  # all drawn whichever is used,
     down = PILLOW_DOWN[int(rng.integers(len(PILLOW_DOWN)))]  # so both resamplers get the same factors
     up = PILLOW_UP[int(rng.integers(len(PILLOW_UP)))]
@@ -211,13 +242,13 @@ def add_nuisances(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
 
 
 def versions_of(face: np.ndarray, index: int, seed: int, count: int, resampler: str,
-                nuisances: bool) -> list[tuple[np.ndarray, Version]]:
+                nuisances: bool, factors: FactorRange = FactorRange()) -> list[tuple[np.ndarray, Version]]:
     """The ``count`` degraded copies of face number ``index`` (see Seeds in the module docstring)."""
     draws = np.random.default_rng([seed, index, 0])
     nuisance_draws = np.random.default_rng([seed, index, 1])
     copies = []
     for _ in range(count):
-        image, version = resample(face, draws, resampler)
+        image, version = resample(face, draws, resampler, factors)
         if nuisances:
             image, applied = add_nuisances(image, nuisance_draws)
             version = Version(version.factor, version.resampling, applied)
@@ -263,7 +294,8 @@ def label(value: float) -> str:
 
 
 def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | None, size: int | None,
-                versions: int, seed: int, resampler: str, nuisances: bool, sharp_only: bool = False):
+                versions: int, seed: int, resampler: str, nuisances: bool, sharp_only: bool = False,
+                factors: FactorRange = FactorRange()):
     """Per chosen face: (person, k, image, version), k = 0 the clean face, 1.. its degraded copies."""
     faces_root = Path(faces_root)
     if sharp_only and size not in CANDIDATE_HEIGHTS:
@@ -275,7 +307,8 @@ def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | No
         loaded = islice(((face, image) for face, image in loaded if sharp_height(image) >= size), limit)
     index = -1
     for index, (face, image) in enumerate(loaded):
-        copies = [(image, Version(1.0, "clean"))] + versions_of(image, index, seed, versions, resampler, nuisances)
+        copies = [(image, Version(1.0, "clean"))] + versions_of(image, index, seed, versions, resampler,
+                                                                       nuisances, factors)
         for k, (copy, version) in enumerate(copies):
             yield person_name(face), k, copy, version
     if sharp_only and index < 0:
@@ -285,11 +318,12 @@ def face_copies(faces_root: Path, split_file: Path, subset: str, limit: int | No
 
 def build_faces(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, subset: str = "test",
                 limit: int | None = None, size: int | None = None, versions: int = VERSIONS, seed: int = 0,
-                resampler: str = "tf", nuisances: bool = False, sharp_only: bool = False) -> list[tuple[str, Version]]:
+                resampler: str = "tf", nuisances: bool = False, sharp_only: bool = False,
+                factors: FactorRange = FactorRange()) -> list[tuple[str, Version]]:
     """Write a ``faces`` dataset (person folders + labels.csv) into ``out``; returns (image, version) rows."""
     rows = []
     for person, k, copy, version in face_copies(faces_root, split_file, subset, limit, size, versions, seed,
-                                                resampler, nuisances, sharp_only):
+                                                resampler, nuisances, sharp_only, factors):
         name = f"{person}/{k:02d}.png"
         save_png(copy, out / name)
         rows.append((name, version))
@@ -299,11 +333,12 @@ def build_faces(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, s
 
 def build_gfiqa(faces_root: Path, out: Path, *, split_file: Path = SPLIT_FILE, subset: str = "test",
                 limit: int | None = None, size: int | None = None, versions: int = VERSIONS, seed: int = 0,
-                resampler: str = "tf", nuisances: bool = False, sharp_only: bool = False) -> list[tuple[str, Version]]:
+                resampler: str = "tf", nuisances: bool = False, sharp_only: bool = False,
+                factors: FactorRange = FactorRange()) -> list[tuple[str, Version]]:
     """Write a GFIQA-layout folder (``image/<person>_<k>.png``, ``mos_val_rating.csv``, MOS = factor)."""
     rows = []
     for person, k, copy, version in face_copies(faces_root, split_file, subset, limit, size or GFIQA_SIZE,
-                                                versions, seed, resampler, nuisances, sharp_only):
+                                                versions, seed, resampler, nuisances, sharp_only, factors):
         name = f"{person}_{k}.png"
         save_png(copy, out / "image" / name)
         rows.append((name, version))
@@ -348,7 +383,7 @@ def readme(command: str, args: argparse.Namespace, rows: list[tuple[str, Version
                 + (f" (first {args.limit})" if args.limit else "")
                 + (f", resized to {args.size}x{args.size} (LANCZOS)" if args.size else "")
                 + (", only the faces whose spectrum shows them sharp at that size" if args.sharp_only else "")
-                + f"; {args.versions} copies per face, factor uniform in [1/16, 1), seed {args.seed}, "
+                + f"; {args.versions} copies per face, {factor_range(args).describe()}, seed {args.seed}, "
                 f"resampler {args.resampler}" + (", with nuisances (contrast/brightness p 0.5, noise p 0.5, "
                                                    "JPEG 50-95 always)" if args.nuisances else "")
                 + ".\nRecipe: the docstring of iqabench_effres/testset.py.")
@@ -365,7 +400,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m iqabench_effres.testset",
         description="Build an effres test set from clean faces: one folder per person, the clean face (1.0) and "
-                    "copies resampled at random factors in [1/16, 1) (label = factor). The recipe is in the module "
+                    "copies resampled at random factors in [1/16, 1) (label = factor; --factors and --max-factor "
+                    "change the draw). The recipe is in the module "
                     "docstring.")
     p.add_argument("--faces", type=Path, required=True,
                    help="folder the split's face paths are relative to (e.g. ../shared/data/faces)")
@@ -385,6 +421,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--resampler", choices=RESAMPLERS, default="tf",
                    help="tf: this project's TensorFlow kernels (default); pillow: Pillow's filters")
     p.add_argument("--nuisances", action="store_true", help="add contrast/brightness, noise and JPEG after resampling")
+    p.add_argument("--factors", choices=FACTOR_DISTRIBUTIONS, default="uniform",
+                   help="how the copies' factors are drawn on [1/16, --max-factor): uniform (default) or "
+                        "log-uniform (every ratio equally likely)")
+    p.add_argument("--max-factor", type=float, default=1.0,
+                   help="top of the factors' range, above 1/16 and at most 1 (default 1, excluded)")
     kind = p.add_mutually_exclusive_group()
     kind.add_argument("--pairs", action="store_true", help=f"build from <faces>/{PAIRS_FOLDER}/{{hq,lq}} instead")
     kind.add_argument("--gfiqa", action="store_true", help="write a GFIQA-20k-layout folder instead")
@@ -399,14 +440,20 @@ def _positive(text: str) -> int:
     return value
 
 
+def factor_range(args: argparse.Namespace) -> FactorRange:
+    return FactorRange(args.factors, args.max_factor)
+
+
 def build(args: argparse.Namespace) -> list[tuple[str, Version]]:
     """Run the build ``args`` describe (as parsed by :func:`parser`) and write README.txt."""
-    if args.pairs and (args.nuisances or args.resampler != "tf" or args.sharp_only):
-        raise BuildError("--pairs takes the pairs as they are; --nuisances, --resampler and --sharp-only do not apply")
+    factors = factor_range(args)
+    if args.pairs and (args.nuisances or args.resampler != "tf" or args.sharp_only or factors != FactorRange()):
+        raise BuildError("--pairs takes the pairs as they are; --nuisances, --resampler, --sharp-only, --factors "
+                         "and --max-factor do not apply")
     out = prepare_out(args.out, args.overwrite)
     options = dict(split_file=args.split, subset=args.subset, limit=args.limit, size=args.size,
                    versions=args.versions, seed=args.seed, resampler=args.resampler, nuisances=args.nuisances,
-                   sharp_only=args.sharp_only)
+                   sharp_only=args.sharp_only, factors=factors)
     if args.pairs:
         rows = build_pairs(args.faces, out, size=args.size)
     elif args.gfiqa:
@@ -424,7 +471,8 @@ def command_line(args: argparse.Namespace) -> str:
         words += ["--split", str(args.split)]
     for flag, value, default in (("--subset", args.subset, "test"), ("--limit", args.limit, None),
                                  ("--size", args.size, None), ("--versions", args.versions, VERSIONS),
-                                 ("--seed", args.seed, 0), ("--resampler", args.resampler, "tf")):
+                                 ("--seed", args.seed, 0), ("--resampler", args.resampler, "tf"),
+                                 ("--factors", args.factors, "uniform"), ("--max-factor", args.max_factor, 1.0)):
         if value != default:
             words += [flag, str(value)]
     words += [flag for flag in ("--sharp-only", "--nuisances", "--pairs", "--gfiqa")
