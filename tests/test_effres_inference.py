@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from iqabench_effres.inference import NoFaceError, patch_corners, score_face
+from iqabench_effres.inference import NoFaceError, coarse_weight, half_size, patch_corners, read_face, score_face
+from iqabench_effres.patches import COARSE_BLEND
 from iqabench_effres.patches import FALLBACK_FOREGROUND, MIN_FOREGROUND, foreground_fractions, foreground_table
 
 SIZE = 16
@@ -68,3 +69,60 @@ def test_the_score_is_clipped_to_the_unit_interval():
             return super().forward(patches) + 2.0
 
     assert score_face(Above(), image, mask, SIZE, torch.device("cpu")).score == 1.0
+
+
+# --- coarse faces read again at half size --------------------------------------------------------------
+
+def flat_face(red: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """An image whose every patch (at any size) scores red / 255 with PatchBrightness, all face."""
+    image = np.zeros((size, size, 3), dtype=np.uint8)
+    image[:, :, 0] = red
+    return image, np.ones((size, size), dtype=bool)
+
+
+def test_half_size_averages_two_by_two_blocks_and_keeps_half_face_blocks():
+    image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    mask = np.zeros((5, 7), dtype=bool)
+    mask[0, :4] = True  # half of the first two blocks of the top row
+    mask[2:4, 4:6] = True  # all of one block
+    small, small_mask = half_size(image, mask)
+    assert small.shape == (2, 3, 3) and small_mask.shape == (2, 3)
+    blocks = image[:4, :6].astype(float).reshape(2, 2, 3, 2, 3).mean(axis=(1, 3))
+    np.testing.assert_allclose(small, blocks, atol=0.5 + 1e-9)  # rounded to uint8
+    assert small_mask.tolist() == [[True, True, False], [False, False, True]]
+
+
+def test_a_coarse_reading_takes_the_half_size_reading_halved():
+    image, mask = flat_face(40)  # reads 40/255 = 0.157 at full and at half size, below COARSE_BLEND[0]
+    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
+    assert result.half_score == pytest.approx(40 / 255, abs=1e-6)
+    assert result.score == pytest.approx(40 / 255 / 2, abs=1e-6)
+    assert score_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu")).score == pytest.approx(40 / 255)
+
+
+def test_between_the_two_bounds_the_readings_blend_linearly():
+    low, high = COARSE_BLEND
+    red = 77
+    full = red / 255
+    assert low < full < high
+    weight = (high - full) / (high - low)
+    assert coarse_weight(full) == pytest.approx(weight) and coarse_weight(low) == 1.0 and coarse_weight(high) == 0.0
+    result = read_face(PatchBrightness(), *flat_face(red), SIZE, torch.device("cpu"))
+    assert result.score == pytest.approx(weight * full / 2 + (1 - weight) * full, abs=1e-6)
+
+
+def test_a_sharp_reading_is_not_read_again():
+    image, mask = skewed_face()
+    image[:, :, 0] = 200
+    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
+    plain = score_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
+    assert result.half_score is None and result.score == plain.score
+
+
+def test_no_half_size_reading_keeps_the_full_size_one():
+    image, mask = flat_face(40, size=2 * SIZE - 2)  # half size is smaller than a patch
+    assert read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu")).half_score is None
+    image, mask = flat_face(40)
+    mask[:, 10:] = False  # a 10-pixel band: 10/16 of a patch at full size, 5/16 at half size
+    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
+    assert result.half_score is None and result.score == pytest.approx(40 / 255, abs=1e-6)

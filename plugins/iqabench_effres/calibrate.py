@@ -22,7 +22,7 @@ import numpy as np
 
 from . import checkpoint
 from .calibration import Calibration, fit
-from .inference import NoFaceError, score_face
+from .inference import NoFaceError, read_face
 from .masks import masker
 from .model import network_of
 from .testset import SPLIT_FILE, BuildError, face_copies
@@ -46,7 +46,7 @@ def fitting_scores(payload: dict, faces: Path, subset: str, size: int, versions:
             if k == 0 and resampler == "pillow":
                 continue  # the clean face once
             try:
-                result = score_face(model, image, face_masker.mask(image), patch, torch.device("cpu"))
+                result = read_face(model, image, face_masker.mask(image), patch, torch.device("cpu"))
             except NoFaceError:
                 skipped += 1
                 continue

@@ -15,7 +15,7 @@ from iqabench.metric import Availability, Metric
 
 from . import checkpoint
 from .calibration import Calibration
-from .patches import MIN_FOREGROUND, PATCHES
+from .patches import COARSE_BLEND, MIN_FOREGROUND, PATCHES
 
 if TYPE_CHECKING:
     import torch
@@ -35,7 +35,8 @@ class EffRes(Metric):
     batch_size = 4
     #: the shipped checkpoint's patch; a smaller image is a per-image failure.
     min_size = 128
-    version = "1"
+    #: 2: coarse faces read again at half size (:func:`.inference.read_face`).
+    version = "2"
     mask_name: ClassVar[str] = "mediapipe"
     description = "effective resolution of faces (Kansy et al.), mediapipe face mask"
 
@@ -52,7 +53,8 @@ class EffRes(Metric):
         return weights.find(*USER_CHECKPOINT) or checkpoint.SHIPPED
 
     def config(self) -> dict:
-        return {**super().config(), "mask": self.mask_name, "patches": PATCHES, "min_foreground": MIN_FOREGROUND}
+        return {**super().config(), "mask": self.mask_name, "patches": PATCHES, "min_foreground": MIN_FOREGROUND,
+                "coarse_blend": list(COARSE_BLEND)}
 
     def weight_files(self) -> dict[str, Path] | None:
         files = {"checkpoint": self.checkpoint_path()}
@@ -106,10 +108,10 @@ class EffRes(Metric):
 
     def face_score(self, pixels: np.ndarray):
         """The network's result for one RGB uint8 image (raw score, patches, their scores), before calibration:
-        :class:`.inference.FaceScore`."""
-        from .inference import score_face
+        :class:`.inference.FaceScore` of :func:`.inference.read_face`."""
+        from .inference import read_face
 
-        return score_face(self._model, pixels, self._masker.mask(pixels), self._patch, self._device)
+        return read_face(self._model, pixels, self._masker.mask(pixels), self._patch, self._device)
 
     def score_batch(self, images: Sequence["torch.Tensor"], refs=None) -> Sequence[float]:
         return [self.calibrated(self.face_score(np.ascontiguousarray(

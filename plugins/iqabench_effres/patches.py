@@ -12,6 +12,9 @@ import numpy as np
 PATCHES = 100
 MIN_FOREGROUND = 0.9
 FALLBACK_FOREGROUND = 0.5
+#: full-size readings below the first value take the half-size reading, between the two a linear blend
+#: (:func:`.inference.read_face`; not in the paper).
+COARSE_BLEND = (0.25, 0.35)
 
 
 def foreground_table(mask: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from iqabench_training.validation import grouped_figures
 from iqabench.degrade import RESAMPLE_METHODS, downscale_upscale
 
 from .faces import at_height, image_paths, read_rgb
-from .inference import NoFaceError, score_face
+from .inference import NoFaceError, read_face
 from .masks import masker
 from .samples import SampleRecipe, nuisances
 
@@ -49,7 +49,7 @@ def validate(model, faces, patch: int, device) -> dict:
         scored = []
         for image, region, factor in versions:
             try:
-                scored.append((score_face(model, image, region, patch, device, patches=PATCHES).score, factor))
+                scored.append((read_face(model, image, region, patch, device, patches=PATCHES).score, factor))
             except NoFaceError:
                 continue
         if len(scored) > 2:
