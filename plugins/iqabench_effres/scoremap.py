@@ -61,8 +61,9 @@ def main(argv=None) -> int:
     result = metric.face_score(pixels)
     out = args.out or args.image.with_name(args.image.stem + ".effres.png")
     render(pixels, result, metric.patch).save(out)
+    coarse = "" if result.half_score is None else f"; coarse, read again at half size: {result.half_score:.4f} there"
     print(f"{args.image}: effres {result.score:.4f} from {len(result.patch_scores)} patches "
-          f"(foreground ≥ {result.threshold:.0%}); map: {out}")
+          f"(foreground ≥ {result.threshold:.0%}{coarse}); map: {out}")
     return 0
 
 
