@@ -106,5 +106,5 @@ def read_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size:
     return replace(full, score=weight * half / 2 + (1 - weight) * full.score, half_score=half)
 
 
-__all__ = ["COARSE_BLEND", "FALLBACK_FOREGROUND", "FaceScore", "MIN_FOREGROUND", "NoFaceError", "coarse_weight",
-           "half_size", "patch_corners", "read_face", "score_face"]
+__all__ = ["FALLBACK_FOREGROUND", "FaceScore", "MIN_FOREGROUND", "NoFaceError", "coarse_weight", "half_size",
+           "patch_corners", "read_face", "score_face"]
