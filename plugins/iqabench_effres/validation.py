@@ -1,9 +1,9 @@
 """Validation during training (supplement §1: "a validation data set constructed similarly to the
 evaluation data"): each held-out face at eight effective resolutions, each by a random resampling method
 with independent JPEG, noise and contrast nuisances; scored by the metric's rule (:func:`.inference.read_face`)
-with fewer patches than inference to stay cheap; grouped SRCC and PRA per face, averaged, as in the paper's evaluation, computed by the core's
-statistics (:func:`iqabench_training.validation.grouped_figures`): a face scored constant has no SRCC and is
-left out of its mean, which is NaN when every face is."""
+with fewer patches than inference to stay cheap; grouped SRCC and PRA per face, averaged, as in the paper's
+evaluation, computed by the core's statistics (:func:`iqabench_training.validation.grouped_figures`): a face
+scored constant has no SRCC and is left out of its mean, which is NaN when every face is."""
 
 from __future__ import annotations
 
