@@ -93,11 +93,18 @@ def test_half_size_averages_two_by_two_blocks_and_keeps_half_face_blocks():
 
 
 def test_a_coarse_reading_takes_the_half_size_reading_halved():
-    image, mask = flat_face(40)  # reads 40/255 = 0.157 at full and at half size, below COARSE_BLEND[0]
+    image, mask = flat_face(40, size=2 * SIZE)  # reads 40/255 = 0.157 at every size, below COARSE_BLEND[0]
     result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
-    assert result.half_score == pytest.approx(40 / 255, abs=1e-6)
+    assert result.half_score == pytest.approx(40 / 255, abs=1e-6)  # 16 px: one patch, not halved again
     assert result.score == pytest.approx(40 / 255 / 2, abs=1e-6)
     assert score_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu")).score == pytest.approx(40 / 255)
+
+
+def test_a_half_size_image_that_reads_coarse_is_halved_again():
+    image, mask = flat_face(40, size=4 * SIZE)  # 64 -> 32 -> 16 px, each reading 0.157
+    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
+    assert result.half_score == pytest.approx(40 / 255 / 2, abs=1e-6)
+    assert result.score == pytest.approx(40 / 255 / 4, abs=1e-6)
 
 
 def test_between_the_two_bounds_the_readings_blend_linearly():
@@ -107,7 +114,7 @@ def test_between_the_two_bounds_the_readings_blend_linearly():
     assert low < full < high
     weight = (high - full) / (high - low)
     assert coarse_weight(full) == pytest.approx(weight) and coarse_weight(low) == 1.0 and coarse_weight(high) == 0.0
-    result = read_face(PatchBrightness(), *flat_face(red), SIZE, torch.device("cpu"))
+    result = read_face(PatchBrightness(), *flat_face(red, size=2 * SIZE), SIZE, torch.device("cpu"))
     assert result.score == pytest.approx(weight * full / 2 + (1 - weight) * full, abs=1e-6)
 
 
@@ -122,7 +129,7 @@ def test_a_sharp_reading_is_not_read_again():
 def test_no_half_size_reading_keeps_the_full_size_one():
     image, mask = flat_face(40, size=2 * SIZE - 2)  # half size is smaller than a patch
     assert read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu")).half_score is None
-    image, mask = flat_face(40)
+    image, mask = flat_face(40, size=2 * SIZE)
     mask[:, 10:] = False  # a 10-pixel band: 10/16 of a patch at full size, 5/16 at half size
     result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
     assert result.half_score is None and result.score == pytest.approx(40 / 255, abs=1e-6)

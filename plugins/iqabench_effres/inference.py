@@ -10,10 +10,11 @@ per-image failure, never a score of background.
 **Coarse faces are read again at half size** (:func:`read_face`; not in the paper). A patch of a face
 whose effective resolution is far below its pixels holds only a few resolved pixels across, and the
 network's reading flattens there: the shipped weights read faces at 1/16 to 1/8 of 512 px all about 0.18.
-Halving the image (2×2 box average) doubles its effective resolution, into the range the network
-separates, so a face reading below the upper bound of :data:`.patches.COARSE_BLEND` is scored again at half
-size and that reading, halved, takes over: fully below the lower bound, linearly between the two. A half-size image
-smaller than a patch, or without a patch of face, keeps the full-size reading.
+Halving the image (2×2 box average) doubles its effective resolution, towards the range the network
+separates, so a face reading below the upper bound of :data:`.patches.COARSE_BLEND` is read again at half
+size, by this same rule (so a large, very coarse face is halved again), and that reading, halved, takes
+over: fully below the lower bound, linearly between the two. A half-size image smaller than a patch, or
+without a patch of face, keeps the full-size reading.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class FaceScore:
     threshold: float
     corners: np.ndarray
     patch_scores: np.ndarray
-    #: the half-size image's score when :func:`read_face` read it (before halving), else None.
+    #: the half-size image's reading (by :func:`read_face` itself, before halving) when it was read, else None.
     half_score: float | None = None
 
 
@@ -93,14 +94,14 @@ def coarse_weight(full: float) -> float:
 
 def read_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size: int, device: torch.device,
               patches: int = PATCHES) -> FaceScore:
-    """:func:`score_face`, with a face that reads coarse at full size read again at half size (the module
+    """:func:`score_face`, with a face that reads coarse read again at half size by this same rule (the module
     docstring); the patches and their scores returned are the full-size ones."""
     full = score_face(model, image, mask, size, device, patches)
     weight = coarse_weight(full.score)
     if weight == 0.0 or min(image.shape[:2]) // 2 < size:
         return full
     try:
-        half = score_face(model, *half_size(image, mask), size, device, patches).score
+        half = read_face(model, *half_size(image, mask), size, device, patches).score
     except NoFaceError:
         return full
     return replace(full, score=weight * half / 2 + (1 - weight) * full.score, half_score=half)
