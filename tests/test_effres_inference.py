@@ -1,5 +1,6 @@
 """effres' inference rule (supplement §1, Table 1 "Postprocessing parameters"): the median of the scores of
-the patches with at least 90% face foreground (50% when none has 90%), clipped to [0, 1]."""
+the patches with at least 90% face foreground (50% when none has 90%), clipped to [0, 1]; and the reading
+of coarse faces again at half size (not in the paper)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 from iqabench_effres.inference import NoFaceError, coarse_weight, half_size, patch_corners, read_face, score_face
-from iqabench_effres.patches import COARSE_BLEND
-from iqabench_effres.patches import FALLBACK_FOREGROUND, MIN_FOREGROUND, foreground_fractions, foreground_table
+from iqabench_effres.patches import (COARSE_BLEND, FALLBACK_FOREGROUND, MIN_FOREGROUND, foreground_fractions,
+                                     foreground_table)
 
 SIZE = 16
 

@@ -99,15 +99,14 @@ LABEL_COLUMNS = ("image", "effective_resolution")
 PILLOW_DOWN = ("BOX", "BILINEAR", "HAMMING", "BICUBIC", "LANCZOS")
 PILLOW_UP = ("NEAREST", "BOX", "BILINEAR", "HAMMING", "BICUBIC", "LANCZOS")
 RESAMPLERS = ("tf", "pillow")
+#: how the copies' factors are drawn (``--factors``).
+FACTOR_DISTRIBUTIONS = ("uniform", "log-uniform")
 
 #: the nuisance recipe (see the module docstring).
 CONTRAST_PROBABILITY, CONTRAST = 0.5, (0.8, 1.2)
 BRIGHTNESS = (-15.0, 15.0)
 NOISE_PROBABILITY, NOISE_SIGMA = 0.5, (0.0, 5.0)
 JPEG_QUALITY = (50, 95)
-
-
-FACTOR_DISTRIBUTIONS = ("uniform", "log-uniform")
 
 
 class BuildError(Exception):
