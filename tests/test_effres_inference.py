@@ -1,15 +1,15 @@
 """effres' inference rule (supplement §1, Table 1 "Postprocessing parameters"): the median of the scores of
 the patches with at least 90% face foreground (50% when none has 90%), clipped to [0, 1]; and the reading
-of coarse faces again at half size (not in the paper)."""
+of coarse faces again at smaller scales (not in the paper)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from iqabench_effres.inference import NoFaceError, coarse_weight, half_size, patch_corners, read_face, score_face
-from iqabench_effres.patches import (COARSE_BLEND, FALLBACK_FOREGROUND, MIN_FOREGROUND, foreground_fractions,
-                                     foreground_table)
+from iqabench_effres.inference import NoFaceError, patch_corners, read_face, rescaled, score_face
+from iqabench_effres.patches import (COARSE_STEP, COARSE_WINDOW, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES,
+                                     foreground_fractions, foreground_table, inference_grid)
 
 SIZE = 16
 
@@ -72,7 +72,10 @@ def test_the_score_is_clipped_to_the_unit_interval():
     assert score_face(Above(), image, mask, SIZE, torch.device("cpu")).score == 1.0
 
 
-# --- coarse faces read again at half size --------------------------------------------------------------
+# --- coarse faces read again at smaller scales --------------------------------------------------------
+
+CPU = torch.device("cpu")
+
 
 def flat_face(red: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """An image whose every patch (at any size) scores red / 255 with PatchBrightness, all face."""
@@ -81,56 +84,101 @@ def flat_face(red: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     return image, np.ones((size, size), dtype=bool)
 
 
-def test_half_size_averages_two_by_two_blocks_and_keeps_half_face_blocks():
+class EdgeDensity(torch.nn.Module):
+    """A network that reads like effective resolution: the mean absolute step between neighbouring pixels of
+    the red channel, on 0-1. Shrinking stripes by a scale s raises it to about reading / s."""
+
+    def forward(self, patches: torch.Tensor) -> torch.Tensor:
+        return patches[:, 0].diff(dim=2).abs().mean(dim=(1, 2)) / 255.0
+
+
+def stripes(period: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Vertical black and white stripes, ``period`` pixels a pair: EdgeDensity reads about 2 / period."""
+    image = np.zeros((size, size, 3), dtype=np.uint8)
+    image[:, (np.arange(size) % period) < period // 2, 0] = 255
+    return image, np.ones((size, size), dtype=bool)
+
+
+def test_rescaled_averages_areas_and_keeps_half_face_areas():
     image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
     mask = np.zeros((5, 7), dtype=bool)
     mask[0, :4] = True  # half of the first two blocks of the top row
     mask[2:4, 4:6] = True  # all of one block
-    small, small_mask = half_size(image, mask)
+    small, small_mask = rescaled(image[:4, :6], mask[:4, :6], 2, 3)
     assert small.shape == (2, 3, 3) and small_mask.shape == (2, 3)
     blocks = image[:4, :6].astype(float).reshape(2, 2, 3, 2, 3).mean(axis=(1, 3))
-    np.testing.assert_allclose(small, blocks, atol=0.5 + 1e-9)  # rounded to uint8
+    np.testing.assert_allclose(small, blocks, atol=1 + 1e-9)  # rounded to uint8 after each axis
     assert small_mask.tolist() == [[True, True, False], [False, False, True]]
 
 
-def test_a_coarse_reading_takes_the_half_size_reading_halved():
-    image, mask = flat_face(40, size=2 * SIZE)  # reads 40/255 = 0.157 at every size, below COARSE_BLEND[0]
-    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
-    assert result.half_score == pytest.approx(40 / 255, abs=1e-6)  # 16 px: one patch, not halved again
-    assert result.score == pytest.approx(40 / 255 / 2, abs=1e-6)
-    assert score_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu")).score == pytest.approx(40 / 255)
+def test_a_coarse_face_is_read_at_smaller_scales_until_a_reading_passes_the_window():
+    low, high = COARSE_WINDOW
+    image, mask = stripes(8)  # reads 0.25 at full size, about 0.25 / s at scale s
+    result = read_face(EdgeDensity(), image, mask, SIZE, CPU)
+    plain = score_face(EdgeDensity(), image, mask, SIZE, CPU)
+    scales = [scale for scale, _ in result.readings]
+    readings = [reading for _, reading in result.readings]
+    assert plain.score < low and result.corners.tolist() == plain.corners.tolist()
+    assert scales == pytest.approx([COARSE_STEP ** k for k in range(1, len(scales) + 1)], abs=0.02)
+    assert readings[-1] > high and all(reading <= high for reading in readings[:-1])  # stops past the window
+    inside = [scale * reading for scale, reading in result.readings if low <= reading <= high]
+    assert len(inside) >= 2 and result.score == pytest.approx(float(np.median(inside)), abs=1e-7)
+    assert result.score == pytest.approx(0.25, abs=0.02)  # each estimate s * reading recovers the full reading
 
 
-def test_a_half_size_image_that_reads_coarse_is_halved_again():
-    image, mask = flat_face(40, size=4 * SIZE)  # 64 -> 32 -> 16 px, each reading 0.157
-    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
-    assert result.half_score == pytest.approx(40 / 255 / 2, abs=1e-6)
-    assert result.score == pytest.approx(40 / 255 / 4, abs=1e-6)
+def test_the_estimates_inside_the_window_are_combined_by_their_median():
+    red = 115  # 0.451 at every scale: inside the window everywhere, so every scale down to one patch is read
+    result = read_face(PatchBrightness(), *flat_face(red), SIZE, CPU)
+    estimates = [red / 255] + [scale * red / 255 for scale, _ in result.readings]
+    assert result.readings[-1][0] * 64 >= SIZE > result.readings[-1][0] * 64 * COARSE_STEP
+    assert result.score == pytest.approx(float(np.median(estimates)), abs=1e-7)
+    assert abs(np.mean(estimates) - np.median(estimates)) > 0.01  # the mean would be another score
 
 
-def test_between_the_two_bounds_the_readings_blend_linearly():
-    low, high = COARSE_BLEND
-    red = 77
-    full = red / 255
-    assert low < full < high
-    weight = (high - full) / (high - low)
-    assert coarse_weight(full) == pytest.approx(weight) and coarse_weight(low) == 1.0 and coarse_weight(high) == 0.0
-    result = read_face(PatchBrightness(), *flat_face(red, size=2 * SIZE), SIZE, torch.device("cpu"))
-    assert result.score == pytest.approx(weight * full / 2 + (1 - weight) * full, abs=1e-6)
+def test_a_face_still_coarse_at_the_smallest_scale_takes_that_scale_estimate():
+    result = read_face(PatchBrightness(), *flat_face(40), SIZE, CPU)  # 0.157 at every scale, below the window
+    smallest, reading = result.readings[-1]
+    assert reading == pytest.approx(40 / 255, abs=1e-6) and round(64 * smallest * COARSE_STEP) < SIZE
+    assert result.score == pytest.approx(smallest * 40 / 255, abs=1e-6)
+
+
+def test_readings_that_step_over_the_window_take_the_one_nearest_it():
+    class Threshold(EdgeDensity):
+        def forward(self, patches):  # 0.30 up to an edge density of 0.28, then 0.90
+            return torch.where(super().forward(patches) > 0.28, 0.90, 0.30)
+
+    image, mask = stripes(8)
+    result = read_face(Threshold(), image, mask, SIZE, CPU)
+    assert [reading for _, reading in result.readings] == pytest.approx([0.90])
+    assert result.score == pytest.approx(0.30)  # 0.05 below the window, against 0.30 above it
 
 
 def test_a_sharp_reading_is_not_read_again():
     image, mask = skewed_face()
     image[:, :, 0] = 200
-    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
-    plain = score_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
-    assert result.half_score is None and result.score == plain.score
+    result = read_face(PatchBrightness(), image, mask, SIZE, CPU)
+    plain = score_face(PatchBrightness(), image, mask, SIZE, CPU)
+    assert result.readings == () and result.score == plain.score
 
 
-def test_no_half_size_reading_keeps_the_full_size_one():
-    image, mask = flat_face(40, size=2 * SIZE - 2)  # half size is smaller than a patch
-    assert read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu")).half_score is None
+def test_no_smaller_reading_keeps_the_full_size_one():
+    image, mask = flat_face(40, size=SIZE + 3)  # 0.8 of 19 pixels is smaller than a patch
+    assert read_face(PatchBrightness(), image, mask, SIZE, CPU).readings == ()
     image, mask = flat_face(40, size=2 * SIZE)
-    mask[:, 10:] = False  # a 10-pixel band: 10/16 of a patch at full size, 5/16 at half size
-    result = read_face(PatchBrightness(), image, mask, SIZE, torch.device("cpu"))
-    assert result.half_score is None and result.score == pytest.approx(40 / 255, abs=1e-6)
+    mask[:, 9:] = False  # a 9-pixel band: 9/16 of a patch at full size, 7/16 at the next scale
+    result = read_face(PatchBrightness(), image, mask, SIZE, CPU)
+    assert result.readings == () and result.score == pytest.approx(40 / 255, abs=1e-6)
+
+
+def test_each_smaller_scale_is_read_with_patches_in_proportion_to_its_area():
+    class Counting(PatchBrightness):
+        scored = 0
+
+        def forward(self, patches):
+            Counting.scored += len(patches)
+            return super().forward(patches)
+
+    result = read_face(Counting(), *flat_face(115), SIZE, CPU)
+    sides = [64] + [round(64 * scale) for scale, _ in result.readings]
+    expected = [len(inference_grid(side, side, SIZE, max(4, round(PATCHES * (side / 64) ** 2)))) for side in sides]
+    assert Counting.scored == sum(expected) and expected[0] > expected[-1]

@@ -7,14 +7,16 @@ part), the patches with at least 50% foreground are used instead, the training t
 says so (``threshold``). When none reaches 50% either, :class:`NoFaceError` is raised: the image is a
 per-image failure, never a score of background.
 
-**Coarse faces are read again at half size** (:func:`read_face`; not in the paper). A patch of a face
+**Coarse faces are read again at smaller scales** (:func:`read_face`; not in the paper). A patch of a face
 whose effective resolution is far below its pixels holds only a few resolved pixels across, and the
 network's reading flattens there: the shipped weights read faces at 1/16 to 1/8 of 512 px all about 0.18.
-Halving the image (2×2 box average) doubles its effective resolution, towards the range the network
-separates, so a face reading below the upper bound of :data:`.patches.COARSE_BLEND` is read again at half
-size, by this same rule (so a large, very coarse face is halved again), and that reading, halved, takes
-over: fully below the lower bound, linearly between the two. A half-size image smaller than a patch, or
-without a patch of face, keeps the full-size reading.
+Shrinking the image by a scale s (area average) raises its effective resolution to f/s, towards the range the
+network separates. So a face reading below the top of :data:`.patches.COARSE_WINDOW` is read again at scales
+0.8, 0.64, … (:data:`.patches.COARSE_STEP`), while a patch fits and until a reading passes the window's top,
+each with about ``patches × s²`` patches (the image holds s² of the pixels). Every reading r inside the window
+gives an estimate s·r, and the score is their median. A face still below the window at the smallest scale
+takes that scale's estimate; readings that step over the window take the estimate of the one nearest it. A
+face no smaller scale can read (smaller than a patch, or without a patch of face) keeps the full-size reading.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PIL import Image
 
 from iqabench.errors import ImageError
 
-from .patches import (COARSE_BLEND, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES, foreground_fractions,
+from .patches import (COARSE_STEP, COARSE_WINDOW, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES, foreground_fractions,
                       foreground_table, inference_grid)
 
 
@@ -42,8 +44,8 @@ class FaceScore:
     threshold: float
     corners: np.ndarray
     patch_scores: np.ndarray
-    #: the half-size image's reading (by :func:`read_face` itself, before halving) when it was read, else None.
-    half_score: float | None = None
+    #: (scale, reading) of each smaller scale :func:`read_face` read, largest first; empty when none was read.
+    readings: tuple[tuple[float, float], ...] = ()
 
 
 def patch_corners(mask: np.ndarray, size: int, patches: int = PATCHES) -> tuple[np.ndarray, float]:
@@ -77,35 +79,53 @@ def score_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size
     return FaceScore(float(np.clip(np.median(patch_scores), 0.0, 1.0)), threshold, corners, patch_scores)
 
 
-def half_size(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The image averaged over 2×2 blocks (an odd last row or column dropped) and its mask, foreground where
-    at least half of a block is."""
-    height, width = (image.shape[0] // 2) * 2, (image.shape[1] // 2) * 2
-    small = np.asarray(Image.fromarray(np.ascontiguousarray(image[:height, :width])).reduce(2))
-    blocks = mask[:height, :width].reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
-    return small, blocks >= 0.5
+def rescaled(image: np.ndarray, mask: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The image area-averaged to ``height``×``width`` (Pillow's box filter) and its mask, foreground where at
+    least half of the area it covers is."""
+    small = np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize((width, height), Image.Resampling.BOX))
+    area = Image.fromarray(mask.astype(np.float32)).resize((width, height), Image.Resampling.BOX)
+    return small, np.asarray(area) >= 0.5
 
 
-def coarse_weight(full: float) -> float:
-    """The half-size reading's share of the score, given the full-size reading (see the module docstring)."""
-    low, high = COARSE_BLEND
-    return float(np.clip((high - full) / (high - low), 0.0, 1.0))
+def coarse_estimate(full: float, readings: list[tuple[float, float]]) -> float:
+    """The effective resolution from the full-size reading and the (scale, reading) pairs of the smaller
+    scales (the module docstring)."""
+    low, high = COARSE_WINDOW
+    every = [(1.0, full), *readings]
+    inside = [scale * reading for scale, reading in every if low <= reading <= high]
+    if inside:
+        return float(np.median(inside))
+    scale, last = every[-1]
+    if last < low:
+        return scale * last
+    scale, reading = min(every, key=lambda pair: max(low - pair[1], pair[1] - high))
+    return scale * reading
 
 
 def read_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size: int, device: torch.device,
               patches: int = PATCHES) -> FaceScore:
-    """:func:`score_face`, with a face that reads coarse read again at half size by this same rule (the module
-    docstring); the patches and their scores returned are the full-size ones."""
+    """:func:`score_face`, with a face that reads coarse read again at smaller scales (the module docstring);
+    the patches and their scores returned are the full-size ones."""
     full = score_face(model, image, mask, size, device, patches)
-    weight = coarse_weight(full.score)
-    if weight == 0.0 or min(image.shape[:2]) // 2 < size:
+    if full.score >= COARSE_WINDOW[1]:
         return full
-    try:
-        half = read_face(model, *half_size(image, mask), size, device, patches).score
-    except NoFaceError:
-        return full
-    return replace(full, score=weight * half / 2 + (1 - weight) * full.score, half_score=half)
+    readings: list[tuple[float, float]] = []
+    step = 1.0
+    while True:
+        step *= COARSE_STEP
+        height, width = round(image.shape[0] * step), round(image.shape[1] * step)
+        if min(height, width) < size:
+            break
+        try:
+            reading = score_face(model, *rescaled(image, mask, height, width), size, device,
+                                 max(4, round(patches * step * step))).score
+        except NoFaceError:
+            break
+        readings.append((height / image.shape[0], reading))
+        if reading > COARSE_WINDOW[1]:
+            break
+    return replace(full, score=coarse_estimate(full.score, readings), readings=tuple(readings))
 
 
-__all__ = ["FALLBACK_FOREGROUND", "FaceScore", "MIN_FOREGROUND", "NoFaceError", "coarse_weight", "half_size",
-           "patch_corners", "read_face", "score_face"]
+__all__ = ["FALLBACK_FOREGROUND", "FaceScore", "MIN_FOREGROUND", "NoFaceError", "coarse_estimate", "patch_corners",
+           "read_face", "rescaled", "score_face"]

@@ -15,7 +15,7 @@ from iqabench.metric import Availability, Metric
 
 from . import checkpoint
 from .calibration import Calibration
-from .patches import COARSE_BLEND, MIN_FOREGROUND, PATCHES
+from .patches import COARSE_STEP, COARSE_WINDOW, MIN_FOREGROUND, PATCHES
 
 if TYPE_CHECKING:
     import torch
@@ -35,8 +35,9 @@ class EffRes(Metric):
     batch_size = 4
     #: the shipped checkpoint's patch; a smaller image is a per-image failure.
     min_size = 128
-    #: 2: coarse faces read again at half size (:func:`.inference.read_face`).
-    version = "2"
+    #: 2: coarse faces read again at half size; 3: at smaller scales, the median of the estimates in the
+    #: reading window (:func:`.inference.read_face`).
+    version = "3"
     mask_name: ClassVar[str] = "mediapipe"
     description = "effective resolution of faces (Kansy et al.), mediapipe face mask"
 
@@ -54,7 +55,7 @@ class EffRes(Metric):
 
     def config(self) -> dict:
         return {**super().config(), "mask": self.mask_name, "patches": PATCHES, "min_foreground": MIN_FOREGROUND,
-                "coarse_blend": list(COARSE_BLEND)}
+                "coarse_window": list(COARSE_WINDOW), "coarse_step": COARSE_STEP}
 
     def weight_files(self) -> dict[str, Path] | None:
         files = {"checkpoint": self.checkpoint_path()}

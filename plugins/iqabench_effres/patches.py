@@ -12,9 +12,11 @@ import numpy as np
 PATCHES = 100
 MIN_FOREGROUND = 0.9
 FALLBACK_FOREGROUND = 0.5
-#: full-size readings below the first value take the half-size reading, between the two a linear blend
+#: a face reading below the window's top is read again at smaller scales, each ``COARSE_STEP`` of the last;
+#: the readings inside the window, times their scale, estimate its effective resolution
 #: (:func:`.inference.read_face`; not in the paper).
-COARSE_BLEND = (0.25, 0.35)
+COARSE_WINDOW = (0.35, 0.6)
+COARSE_STEP = 0.8
 
 
 def foreground_table(mask: np.ndarray) -> np.ndarray:
@@ -65,5 +67,5 @@ def inference_grid(height: int, width: int, size: int, patches: int = 100) -> np
     return grid(height, width, size, stride, offset)
 
 
-__all__ = ["FALLBACK_FOREGROUND", "MIN_FOREGROUND", "PATCHES", "foreground_fractions", "foreground_table", "grid", "inference_grid", "inference_stride",
+__all__ = ["COARSE_STEP", "COARSE_WINDOW", "FALLBACK_FOREGROUND", "MIN_FOREGROUND", "PATCHES", "foreground_fractions", "foreground_table", "grid", "inference_grid", "inference_stride",
            "training_grid"]

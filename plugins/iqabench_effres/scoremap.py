@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     result = metric.face_score(pixels)
     out = args.out or args.image.with_name(args.image.stem + ".effres.png")
     render(pixels, result, metric.patch).save(out)
-    coarse = "" if result.half_score is None else f"; coarse, read again at half size: {result.half_score:.4f} there"
+    coarse = "; coarse, read again at scale " + ", ".join(f"{scale:.2f}: {reading:.4f}" for scale, reading in
+                                                          result.readings) if result.readings else ""
     print(f"{args.image}: effres {result.score:.4f} from {len(result.patch_scores)} patches "
           f"(foreground ≥ {result.threshold:.0%}{coarse}); map: {out}")
     return 0
