@@ -111,19 +111,34 @@ def test_rescaled_averages_areas_and_keeps_half_face_areas():
     assert small_mask.tolist() == [[True, True, False], [False, False, True]]
 
 
-def test_a_coarse_face_is_read_at_smaller_scales_until_a_reading_passes_the_window():
+def test_a_face_reading_inside_the_window_is_read_at_smaller_scales_until_a_reading_passes_it():
     low, high = COARSE_WINDOW
-    image, mask = stripes(8)  # reads 0.25 at full size, about 0.25 / s at scale s
+    image, mask = stripes(5)  # reads 0.4 at full size, about 0.4 / s at scale s
     result = read_face(EdgeDensity(), image, mask, SIZE, CPU)
     plain = score_face(EdgeDensity(), image, mask, SIZE, CPU)
+    assert low <= plain.score <= high and result.corners.tolist() == plain.corners.tolist()
     scales = [scale for scale, _ in result.readings]
-    readings = [reading for _, reading in result.readings]
-    assert plain.score < low and result.corners.tolist() == plain.corners.tolist()
     assert scales == pytest.approx([COARSE_STEP ** k for k in range(1, len(scales) + 1)], abs=0.02)
+    readings = [reading for _, reading in result.readings]
     assert readings[-1] > high and all(reading <= high for reading in readings[:-1])  # stops past the window
+    inside = [plain.score] + [scale * reading for scale, reading in result.readings if low <= reading <= high]
+    assert len(inside) >= 2 and result.score == pytest.approx(float(np.median(inside)), abs=1e-7)
+    assert result.score == pytest.approx(0.4, abs=0.02)  # each estimate s * reading recovers the full reading
+
+
+def test_a_face_reading_below_the_window_is_read_from_the_smallest_scale_up():
+    low, high = COARSE_WINDOW
+    image, mask = stripes(16)  # reads 0.125 at full size, about 0.125 / s at scale s (stripes 4+ px wide)
+    result = read_face(EdgeDensity(), image, mask, SIZE, CPU)
+    assert score_face(EdgeDensity(), image, mask, SIZE, CPU).score < low
+    scales = [scale for scale, _ in result.readings]
+    assert scales == sorted(scales, reverse=True) and round(64 * scales[-1] * COARSE_STEP) < SIZE  # the smallest
+    readings = [reading for _, reading in result.readings]
+    assert readings[0] < low and all(reading >= low for reading in readings[1:])  # stops below the window
+    assert scales[0] < COARSE_STEP - 0.02  # so the larger scales were not read
     inside = [scale * reading for scale, reading in result.readings if low <= reading <= high]
     assert len(inside) >= 2 and result.score == pytest.approx(float(np.median(inside)), abs=1e-7)
-    assert result.score == pytest.approx(0.25, abs=0.02)  # each estimate s * reading recovers the full reading
+    assert result.score == pytest.approx(0.125, abs=0.01)
 
 
 def test_the_estimates_inside_the_window_are_combined_by_their_median():
@@ -137,7 +152,7 @@ def test_the_estimates_inside_the_window_are_combined_by_their_median():
 
 def test_a_face_still_coarse_at_the_smallest_scale_takes_that_scale_estimate():
     result = read_face(PatchBrightness(), *flat_face(40), SIZE, CPU)  # 0.157 at every scale, below the window
-    smallest, reading = result.readings[-1]
+    (smallest, reading), = result.readings  # read first, and below the window: nothing larger is read
     assert reading == pytest.approx(40 / 255, abs=1e-6) and round(64 * smallest * COARSE_STEP) < SIZE
     assert result.score == pytest.approx(smallest * 40 / 255, abs=1e-6)
 
@@ -147,9 +162,9 @@ def test_readings_that_step_over_the_window_take_the_one_nearest_it():
         def forward(self, patches):  # 0.30 up to an edge density of 0.28, then 0.90
             return torch.where(super().forward(patches) > 0.28, 0.90, 0.30)
 
-    image, mask = stripes(8)
+    image, mask = stripes(8)  # 0.30 at full size, 0.90 at every smaller scale
     result = read_face(Threshold(), image, mask, SIZE, CPU)
-    assert [reading for _, reading in result.readings] == pytest.approx([0.90])
+    assert len(result.readings) > 1 and all(reading == pytest.approx(0.90) for _, reading in result.readings)
     assert result.score == pytest.approx(0.30)  # 0.05 below the window, against 0.30 above it
 
 
@@ -182,3 +197,11 @@ def test_each_smaller_scale_is_read_with_patches_in_proportion_to_its_area():
     sides = [64] + [round(64 * scale) for scale, _ in result.readings]
     expected = [len(inference_grid(side, side, SIZE, max(4, round(PATCHES * (side / 64) ** 2)))) for side in sides]
     assert Counting.scored == sum(expected) and expected[0] > expected[-1]
+
+
+def test_a_scale_without_a_patch_of_face_is_passed_over():
+    image, mask = flat_face(40)  # reads below the window: read from the smallest scale up
+    mask[:, 11:] = False  # an 11-pixel band: half a patch or more down to scale 0.8, less below
+    result = read_face(PatchBrightness(), image, mask, SIZE, CPU)
+    (scale, reading), = result.readings
+    assert scale == pytest.approx(COARSE_STEP, abs=0.02) and result.score == pytest.approx(scale * 40 / 255, abs=1e-6)

@@ -12,11 +12,14 @@ whose effective resolution is far below its pixels holds only a few resolved pix
 network's reading flattens there: the shipped weights read faces at 1/16 to 1/8 of 512 px all about 0.18.
 Shrinking the image by a scale s (area average) raises its effective resolution to f/s, towards the range the
 network separates. So a face reading below the top of :data:`.patches.COARSE_WINDOW` is read again at scales
-0.8, 0.64, … (:data:`.patches.COARSE_STEP`), while a patch fits and until a reading passes the window's top,
-each with about ``patches × s²`` patches (the image holds s² of the pixels). Every reading r inside the window
-gives an estimate s·r, and the score is their median. A face still below the window at the smallest scale
-takes that scale's estimate; readings that step over the window take the estimate of the one nearest it. A
-face no smaller scale can read (smaller than a patch, or without a patch of face) keeps the full-size reading.
+0.8, 0.64, … (:data:`.patches.COARSE_STEP`, while a patch fits), each with about ``patches × s²`` patches (the
+image holds s² of the pixels). Every reading r inside the window gives an estimate s·r, and the score is their
+median. Readings rise as the scale falls, so the scales above and below the window need not all be read: a
+face reading inside the window is read at smaller scales until a reading passes the window's top; a face
+reading below it, from the smallest scale up, until a reading falls below the window's bottom. A face still
+below the window at the smallest scale takes that scale's estimate; readings that step over the window take
+the estimate of the one nearest it. A face no smaller scale can read (smaller than a patch, or without a patch
+of face) keeps the full-size reading.
 """
 
 from __future__ import annotations
@@ -102,30 +105,38 @@ def coarse_estimate(full: float, readings: list[tuple[float, float]]) -> float:
     return scale * reading
 
 
+def smaller_sizes(height: int, width: int, size: int) -> list[tuple[float, int, int]]:
+    """(scale, height, width) of each smaller scale at which a ``size`` patch fits, largest first."""
+    sizes, step = [], COARSE_STEP
+    while min(round(height * step), round(width * step)) >= size:
+        sizes.append((round(height * step) / height, round(height * step), round(width * step)))
+        step *= COARSE_STEP
+    return sizes
+
+
 def read_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size: int, device: torch.device,
               patches: int = PATCHES) -> FaceScore:
     """:func:`score_face`, with a face that reads coarse read again at smaller scales (the module docstring);
     the patches and their scores returned are the full-size ones."""
     full = score_face(model, image, mask, size, device, patches)
-    if full.score >= COARSE_WINDOW[1]:
+    low, high = COARSE_WINDOW
+    if full.score >= high:
         return full
+    upwards = full.score < low
+    sizes = smaller_sizes(*image.shape[:2], size)
     readings: list[tuple[float, float]] = []
-    step = 1.0
-    while True:
-        step *= COARSE_STEP
-        height, width = round(image.shape[0] * step), round(image.shape[1] * step)
-        if min(height, width) < size:
-            break
+    for scale, height, width in reversed(sizes) if upwards else sizes:
         try:
             reading = score_face(model, *rescaled(image, mask, height, width), size, device,
-                                 max(4, round(patches * step * step))).score
+                                 max(4, round(patches * scale * scale))).score
         except NoFaceError:
+            continue
+        readings.append((scale, reading))
+        if (reading < low) if upwards else (reading > high):
             break
-        readings.append((height / image.shape[0], reading))
-        if reading > COARSE_WINDOW[1]:
-            break
+    readings.sort(reverse=True)
     return replace(full, score=coarse_estimate(full.score, readings), readings=tuple(readings))
 
 
 __all__ = ["FALLBACK_FOREGROUND", "FaceScore", "MIN_FOREGROUND", "NoFaceError", "coarse_estimate", "patch_corners",
-           "read_face", "rescaled", "score_face"]
+           "read_face", "rescaled", "score_face", "smaller_sizes"]
