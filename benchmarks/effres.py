@@ -50,7 +50,7 @@ def rows(Row, quick: bool) -> list:
         kind = "CelebA-HQ faces"
         if coarse:
             tensors = [_coarse(tensor, coarse) for tensor in tensors]
-            kind += f" at effective resolution {coarse} (bicubic; read again at half size)"
+            kind += f" at effective resolution {coarse} (bicubic; read again at smaller scales)"
         ours, mask_share, patches = _effres_per_image(effres, tensors, repeat)
         baseline, baseline_name = None, f"niqe unavailable: {niqe.availability().reason}"
         if niqe.availability().ok:
