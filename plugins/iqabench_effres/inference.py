@@ -18,8 +18,8 @@ median. Readings rise as the scale falls, so the scales above and below the wind
 face reading inside the window is read at smaller scales until a reading passes the window's top; a face
 reading below it, from the smallest scale up, until a reading falls below the window's bottom. A face still
 below the window at the smallest scale takes that scale's estimate; readings that step over the window take
-the estimate of the one nearest it. A face no smaller scale can read (smaller than a patch, or without a patch
-of face) keeps the full-size reading.
+the estimate of the one nearest it. A scale without a patch of face is passed over; a face that no smaller
+scale can read (smaller than a patch, or without a patch of face) keeps the full-size reading.
 """
 
 from __future__ import annotations
