@@ -1,7 +1,7 @@
 """effres throughput: images per second on real CelebA-HQ faces from ``../shared`` at 1024 pixels,
 downscaled to 512 (the size of the ci faces; target: at least 2 images/s on the CPU), and at 512 shrunk to
-a tenth of their resolution and enlarged back (faces that coarse are read twice), the face mask included,
-beside NIQE (pyiqa) on the same images in the same run.
+a tenth of their resolution and enlarged back (faces that coarse are read again at smaller scales), the
+face mask included, beside NIQE (pyiqa) on the same images in the same run.
 Skipped, with the reason, when ``../shared`` or the shipped checkpoint is absent."""
 
 from __future__ import annotations
