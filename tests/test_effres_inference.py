@@ -1,15 +1,16 @@
 """effres' inference rule (supplement §1, Table 1 "Postprocessing parameters"): the median of the scores of
-the patches with at least 90% face foreground (50% when none has 90%), clipped to [0, 1]; and the reading
-of coarse faces again at smaller scales (not in the paper)."""
+the patches with at least 90% face foreground (50% when none has 90%), clipped to [0, 1]; the reading
+of coarse faces again at smaller scales, and the bound of replicated rows and columns (not in the paper)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from iqabench_effres.inference import NoFaceError, patch_corners, read_face, rescaled, score_face
+from iqabench_effres.inference import NoFaceError, patch_corners, read_face, replication_bound, rescaled, score_face
 from iqabench_effres.patches import (COARSE_STEP, COARSE_WINDOW, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES,
-                                     foreground_fractions, foreground_table, inference_grid)
+                                     REPLICATION_MIN_PIXELS, foreground_fractions, foreground_table, inference_grid)
+from PIL import Image
 
 SIZE = 16
 
@@ -21,6 +22,14 @@ class PatchBrightness(torch.nn.Module):
         return patches[:, 0].mean(dim=(1, 2)) / 255.0
 
 
+def textured(image: np.ndarray) -> np.ndarray:
+    """The image with a green channel in which no row or column equals its neighbour (rows y and y + 1 differ
+    by x + 1 at column x), so that its replication bound is 1; the test networks read the red channel only."""
+    y, x = np.indices(image.shape[:2])
+    image[:, :, 1] = (x * y + x + y) % 256
+    return image
+
+
 def skewed_face() -> tuple[np.ndarray, np.ndarray]:
     """A 64x64 image whose patch scores have a median far from their mean, and a mask of its left 3/4."""
     image = np.zeros((64, 64, 3), dtype=np.uint8)
@@ -28,7 +37,7 @@ def skewed_face() -> tuple[np.ndarray, np.ndarray]:
     image[:20, :20, 0] = 255  # ...but one bright corner lifts the mean of a few patches, not their median
     mask = np.zeros((64, 64), dtype=bool)
     mask[:, :48] = True
-    return image, mask
+    return textured(image), mask
 
 
 def test_the_score_is_the_median_of_the_kept_patches():
@@ -81,7 +90,7 @@ def flat_face(red: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """An image whose every patch (at any size) scores red / 255 with PatchBrightness, all face."""
     image = np.zeros((size, size, 3), dtype=np.uint8)
     image[:, :, 0] = red
-    return image, np.ones((size, size), dtype=bool)
+    return textured(image), np.ones((size, size), dtype=bool)
 
 
 class EdgeDensity(torch.nn.Module):
@@ -96,7 +105,7 @@ def stripes(period: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Vertical black and white stripes, ``period`` pixels a pair: EdgeDensity reads about 2 / period."""
     image = np.zeros((size, size, 3), dtype=np.uint8)
     image[:, (np.arange(size) % period) < period // 2, 0] = 255
-    return image, np.ones((size, size), dtype=bool)
+    return textured(image), np.ones((size, size), dtype=bool)
 
 
 def test_rescaled_averages_areas_and_keeps_half_face_areas():
@@ -172,6 +181,7 @@ def test_a_sharp_reading_is_not_read_again():
     image, mask = skewed_face()
     image[:, :, 0] = 200
     result = read_face(PatchBrightness(), image, mask, SIZE, CPU)
+    assert result.bound == 1.0
     plain = score_face(PatchBrightness(), image, mask, SIZE, CPU)
     assert result.readings == () and result.score == plain.score
 
@@ -205,3 +215,55 @@ def test_a_scale_without_a_patch_of_face_is_passed_over():
     result = read_face(PatchBrightness(), image, mask, SIZE, CPU)
     (scale, reading), = result.readings
     assert scale == pytest.approx(COARSE_STEP, abs=0.02) and result.score == pytest.approx(scale * 40 / 255, abs=1e-6)
+
+
+# --- replicated rows and columns bound the score ----------------------------------------------------------
+
+
+def enlarged(rows: int, columns: int, to: int = 64, seed: int = 0) -> np.ndarray:
+    """Random pixels, ``rows``×``columns``, enlarged to ``to``×``to`` by nearest neighbour (pixel replication)."""
+    small = np.random.default_rng(seed).integers(0, 256, (rows, columns, 3), dtype=np.uint8)
+    return np.array(Image.fromarray(small).resize((to, to), Image.Resampling.NEAREST))
+
+
+def test_the_bound_is_the_share_of_rows_and_columns_not_replicated():
+    face = np.ones((64, 64), dtype=bool)
+    assert replication_bound(enlarged(64, 64), face) == 1.0  # random pixels: no row repeats its neighbour
+    # 40 distinct rows stretched over 64: 24 of the 63 neighbouring pairs repeat; columns are all distinct
+    assert replication_bound(enlarged(40, 64), face) == pytest.approx(1 - 24 / 63)
+    # the smaller of the two directions bounds the score
+    assert replication_bound(enlarged(48, 32), face) == pytest.approx(1 - 32 / 63)
+    grey = enlarged(40, 64)[:, :, 0]
+    assert replication_bound(grey, face) == pytest.approx(1 - 24 / 63)  # one channel as three
+
+
+def test_only_face_pixels_are_compared():
+    image = enlarged(64, 64)
+    image[:, 40:] = 128  # a flat background: its rows repeat each other
+    face = np.zeros((64, 64), dtype=bool)
+    face[:, :40] = True
+    assert replication_bound(image, face) == 1.0
+    image[:, :40] = enlarged(32, 64)[:, :40]  # now the face repeats every other row
+    assert replication_bound(image, face) == pytest.approx(1 - 32 / 63)
+
+
+def test_neighbours_sharing_too_few_face_pixels_are_not_compared():
+    image = np.full((64, 64, 3), 90, dtype=np.uint8)  # every row and column repeats
+    narrow = np.zeros((64, 64), dtype=bool)
+    narrow[:, :REPLICATION_MIN_PIXELS - 1] = True  # rows share 31 face pixels, columns 64
+    assert replication_bound(image, narrow) == 0.0  # the columns still count
+    narrow[REPLICATION_MIN_PIXELS - 1:] = False
+    assert replication_bound(image, narrow) == 1.0  # neither direction has a pair to compare
+
+
+def test_a_replicated_face_reads_no_more_than_its_bound():
+    class Sharp(torch.nn.Module):
+        def forward(self, patches):  # blocks look sharp to a patch: every patch reads 0.95
+            return torch.full((len(patches),), 0.95)
+
+    image, face = enlarged(40, 40), np.ones((64, 64), dtype=bool)
+    result = read_face(Sharp(), image, face, SIZE, CPU)
+    assert result.bound == pytest.approx(1 - 24 / 63) and result.score == result.bound
+    coarse = read_face(PatchBrightness(), image, face, SIZE, CPU)  # a reading below the bound is kept
+    assert coarse.bound == result.bound and coarse.score < coarse.bound
+    assert coarse.score == read_face(PatchBrightness(), textured(image.copy()), face, SIZE, CPU).score

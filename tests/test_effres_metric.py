@@ -84,6 +84,23 @@ def test_a_real_face_scores_the_median_of_its_patches_on_the_shipped_checkpoint(
 
 
 @requires_shared
+def test_a_real_face_enlarged_by_pixel_replication_reads_no_more_than_its_distinct_rows(effres, tmp_path, capsys):
+    from PIL import Image
+
+    from iqabench_effres import scoremap
+
+    face = Image.open(shared_file("data/faces/hq/celebahq/ref_male_012712.jpg")).convert("RGB")
+    sharp = face.resize((256, 256), Image.Resampling.LANCZOS)
+    blocky = sharp.resize((128, 128), Image.Resampling.LANCZOS).resize((256, 256), Image.Resampling.NEAREST)
+    assert effres.face_score(np.asarray(sharp)).bound == 1.0
+    result = effres.face_score(np.asarray(blocky))
+    assert result.bound == pytest.approx(0.5, abs=0.01) and result.score <= result.bound  # every other row repeats
+    blocky.save(tmp_path / "blocky.png")
+    assert scoremap.main([str(tmp_path / "blocky.png"), "--out", str(tmp_path / "map.png")]) == 0
+    assert f"at most {result.bound:.4f}: rows or columns of the face are replicated" in capsys.readouterr().out
+
+
+@requires_shared
 def test_a_checkpoint_with_a_calibration_scores_through_it_and_is_another_identity(tmp_path, monkeypatch):
     from iqabench_effres.calibration import fit
 

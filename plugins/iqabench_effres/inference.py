@@ -20,6 +20,13 @@ reading below it, from the smallest scale up, until a reading falls below the wi
 below the window at the smallest scale takes that scale's estimate; readings that step over the window take
 the estimate of the one nearest it. A scale without a patch of face is passed over; a face that no smaller
 scale can read (smaller than a patch, or without a patch of face) keeps the full-size reading.
+
+**Replicated rows and columns bound the score** (:func:`replication_bound`; not in the paper). An image
+enlarged by pixel replication (nearest neighbour, or a box filter enlarging) repeats rows and columns
+exactly: enlarged by 1/f it repeats about 1 − f of them, and holds no more than f of its resolution in that
+direction, however sharp its blocks look to a patch. So the score is at most the share of the face's rows
+and of its columns that differ from their neighbour. A photograph never repeats a row of face exactly; JPEG
+or noise after the enlargement break the repeats, and the bound is then 1.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ from PIL import Image
 
 from iqabench.errors import ImageError
 
-from .patches import (COARSE_STEP, COARSE_WINDOW, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES, foreground_fractions,
-                      foreground_table, inference_grid)
+from .patches import (COARSE_STEP, COARSE_WINDOW, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES, REPLICATION_MIN_PIXELS,
+                      foreground_fractions, foreground_table, inference_grid)
 
 
 class NoFaceError(ImageError):
@@ -49,6 +56,8 @@ class FaceScore:
     patch_scores: np.ndarray
     #: (scale, reading) of each smaller scale :func:`read_face` read, largest first; empty when none was read.
     readings: tuple[tuple[float, float], ...] = ()
+    #: :func:`replication_bound` of the image (1: no replicated rows or columns), applied by :func:`read_face`.
+    bound: float = 1.0
 
 
 def patch_corners(mask: np.ndarray, size: int, patches: int = PATCHES) -> tuple[np.ndarray, float]:
@@ -114,14 +123,32 @@ def smaller_sizes(height: int, width: int, size: int) -> list[tuple[float, int, 
     return sizes
 
 
+def replication_bound(image: np.ndarray, mask: np.ndarray, min_pixels: int = REPLICATION_MIN_PIXELS) -> float:
+    """The smaller of the shares of the face's rows and of its columns that are not exact copies of the next
+    one (the module docstring). A pair of neighbours is compared over the foreground both hold, and counts only
+    when that is at least ``min_pixels`` pixels; a direction without such a pair bounds nothing (1)."""
+    bound = 1.0
+    for pixels, face in ((image, mask), (image.swapaxes(0, 1), mask.T)):
+        shared = face[1:] & face[:-1]
+        equal = (pixels[1:] == pixels[:-1]).reshape(*shared.shape, -1).all(axis=2) & shared
+        counted = shared.sum(axis=1)
+        compared = counted >= min_pixels
+        if compared.any():
+            repeated = equal.sum(axis=1)[compared] == counted[compared]
+            bound = min(bound, 1.0 - float(repeated.mean()))
+    return bound
+
+
 def read_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size: int, device: torch.device,
               patches: int = PATCHES) -> FaceScore:
-    """:func:`score_face`, with a face that reads coarse read again at smaller scales (the module docstring);
-    the patches and their scores returned are the full-size ones."""
+    """:func:`score_face`, with a face that reads coarse read again at smaller scales, and the result bounded
+    by :func:`replication_bound` (the module docstring); the patches and their scores returned are the
+    full-size ones."""
     full = score_face(model, image, mask, size, device, patches)
+    bound = replication_bound(image, mask)
     low, high = COARSE_WINDOW
     if full.score >= high:
-        return full
+        return replace(full, score=min(full.score, bound), bound=bound)
     upwards = full.score < low
     sizes = smaller_sizes(*image.shape[:2], size)
     readings: list[tuple[float, float]] = []
@@ -135,8 +162,9 @@ def read_face(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, size:
         if (reading < low) if upwards else (reading > high):
             break
     readings.sort(reverse=True)
-    return replace(full, score=coarse_estimate(full.score, readings), readings=tuple(readings))
+    return replace(full, score=min(coarse_estimate(full.score, readings), bound), readings=tuple(readings),
+                   bound=bound)
 
 
 __all__ = ["FALLBACK_FOREGROUND", "FaceScore", "MIN_FOREGROUND", "NoFaceError", "coarse_estimate", "patch_corners",
-           "read_face", "rescaled", "score_face", "smaller_sizes"]
+           "read_face", "replication_bound", "rescaled", "score_face", "smaller_sizes"]

@@ -15,7 +15,7 @@ from iqabench.metric import Availability, Metric
 
 from . import checkpoint
 from .calibration import Calibration
-from .patches import COARSE_STEP, COARSE_WINDOW, MIN_FOREGROUND, PATCHES
+from .patches import COARSE_STEP, COARSE_WINDOW, MIN_FOREGROUND, PATCHES, REPLICATION_MIN_PIXELS
 
 if TYPE_CHECKING:
     import torch
@@ -36,8 +36,8 @@ class EffRes(Metric):
     #: the shipped checkpoint's patch; a smaller image is a per-image failure.
     min_size = 128
     #: 2: coarse faces read again at half size; 3: at smaller scales, the median of the estimates in the
-    #: reading window (:func:`.inference.read_face`).
-    version = "3"
+    #: reading window; 4: bounded by the share of rows and columns not replicated (:func:`.inference.read_face`).
+    version = "4"
     mask_name: ClassVar[str] = "mediapipe"
     description = "effective resolution of faces (Kansy et al.), mediapipe face mask"
 
@@ -55,7 +55,8 @@ class EffRes(Metric):
 
     def config(self) -> dict:
         return {**super().config(), "mask": self.mask_name, "patches": PATCHES, "min_foreground": MIN_FOREGROUND,
-                "coarse_window": list(COARSE_WINDOW), "coarse_step": COARSE_STEP}
+                "coarse_window": list(COARSE_WINDOW), "coarse_step": COARSE_STEP,
+                "replication_min_pixels": REPLICATION_MIN_PIXELS}
 
     def weight_files(self) -> dict[str, Path] | None:
         files = {"checkpoint": self.checkpoint_path()}

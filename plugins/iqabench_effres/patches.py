@@ -17,6 +17,9 @@ FALLBACK_FOREGROUND = 0.5
 #: (:func:`.inference.read_face`; not in the paper).
 COARSE_WINDOW = (0.35, 0.6)
 COARSE_STEP = 0.8
+#: face pixels two neighbouring rows (or columns) must share to be compared for replication
+#: (:func:`.inference.replication_bound`; not in the paper).
+REPLICATION_MIN_PIXELS = 32
 
 
 def foreground_table(mask: np.ndarray) -> np.ndarray:
@@ -67,5 +70,5 @@ def inference_grid(height: int, width: int, size: int, patches: int = 100) -> np
     return grid(height, width, size, stride, offset)
 
 
-__all__ = ["COARSE_STEP", "COARSE_WINDOW", "FALLBACK_FOREGROUND", "MIN_FOREGROUND", "PATCHES", "foreground_fractions", "foreground_table", "grid", "inference_grid", "inference_stride",
+__all__ = ["COARSE_STEP", "COARSE_WINDOW", "FALLBACK_FOREGROUND", "MIN_FOREGROUND", "PATCHES", "REPLICATION_MIN_PIXELS", "foreground_fractions", "foreground_table", "grid", "inference_grid", "inference_stride",
            "training_grid"]

@@ -63,8 +63,9 @@ def main(argv=None) -> int:
     render(pixels, result, metric.patch).save(out)
     coarse = "; coarse, read again at scale " + ", ".join(f"{scale:.2f}: {reading:.4f}" for scale, reading in
                                                           result.readings) if result.readings else ""
+    bound = f"; at most {result.bound:.4f}: rows or columns of the face are replicated" if result.bound < 1 else ""
     print(f"{args.image}: effres {result.score:.4f} from {len(result.patch_scores)} patches "
-          f"(foreground ≥ {result.threshold:.0%}{coarse}); map: {out}")
+          f"(foreground ≥ {result.threshold:.0%}{coarse}{bound}); map: {out}")
     return 0
 
 
