@@ -267,3 +267,12 @@ def test_a_replicated_face_reads_no_more_than_its_bound():
     coarse = read_face(PatchBrightness(), image, face, SIZE, CPU)  # a reading below the bound is kept
     assert coarse.bound == result.bound and coarse.score < coarse.bound
     assert coarse.score == read_face(PatchBrightness(), textured(image.copy()), face, SIZE, CPU).score
+
+
+def test_a_face_read_at_smaller_scales_is_bounded_too():
+    image = enlarged(8, 8)  # 8 distinct rows and columns in 64: 56 of the 63 neighbouring pairs repeat
+    image[:, :, 0] = 115  # PatchBrightness reads 0.451 at every scale: inside the window, read at smaller scales
+    face = np.ones((64, 64), dtype=bool)
+    result = read_face(PatchBrightness(), image, face, SIZE, CPU)
+    assert result.readings and result.bound == pytest.approx(1 - 56 / 63)
+    assert result.score == result.bound < read_face(PatchBrightness(), textured(image.copy()), face, SIZE, CPU).score
