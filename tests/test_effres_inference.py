@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from iqabench_effres.inference import NoFaceError, patch_corners, read_face, replication_bound, rescaled, score_face
 from iqabench_effres.patches import (COARSE_STEP, COARSE_WINDOW, FALLBACK_FOREGROUND, MIN_FOREGROUND, PATCHES,
                                      REPLICATION_MIN_PIXELS, foreground_fractions, foreground_table, inference_grid)
-from PIL import Image
 
 SIZE = 16
 
